@@ -1,0 +1,148 @@
+"""Builds the ASGI app for a set of services: all three in one process, or one alone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
+
+from veza import __version__
+from veza.api import admin, auth, users
+from veza.api import rooms as rooms_api
+from veza.api import tracks as tracks_api
+from veza.api.schemas import ErrorBody
+from veza.chat import endpoint as chat_endpoint
+from veza.config import Settings, get_settings
+from veza.core import migrate
+from veza.core.backends import open_backends
+from veza.core.images import AVATAR_MAX_BYTES
+from veza.core.media.runner import MediaWorkers
+from veza.core.observability.logging import get_logger
+from veza.core.observability.metrics import DB_POOL
+from veza.core.web.errors import install_error_handlers
+from veza.core.web.health import router as health_router
+from veza.core.web.middleware import (
+    BodySizeLimitMiddleware,
+    IPRateLimitMiddleware,
+    RequestContextMiddleware,
+)
+from veza.stream import routes as stream_routes
+
+SERVICES = ("api", "chat", "stream")
+# Room for multipart framing around an upload's bytes.
+MULTIPART_SLACK = 64 * 1024
+
+log = get_logger("veza.app")
+# Every refusal has the one error shape; documented once, for every route.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused; `error.code` says why."},
+}
+
+
+def body_limit_for(settings: Settings) -> dict[str, int]:
+    """The largest request body per path; everything else gets the JSON cap."""
+    return {
+        "/api/v1/users/me/avatar": AVATAR_MAX_BYTES + MULTIPART_SLACK,
+        "/api/v1/tracks": settings.max_upload_mb * 1024 * 1024 + MULTIPART_SLACK,
+    }
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    backends = await open_backends(settings)
+    if settings.should_auto_migrate:
+        await migrate.upgrade(backends.db)
+    elif await migrate.current_revision(backends.db) != migrate.head_revision():
+        log.warning("schema_not_current", hint="run `veza migrate`")
+    DB_POOL.watch(backends.db.engine.pool)
+    app.state.backends = backends
+    log.info(
+        "started", services=sorted(app.state.services), database=backends.db.engine.dialect.name
+    )
+    # Media workers run beside the stream service unless `veza worker` runs them apart.
+    media_workers = None
+    if settings.embedded_workers and "stream" in app.state.services:
+        media_workers = MediaWorkers(backends)
+        await media_workers.start()
+    try:
+        yield
+    finally:
+        if media_workers is not None:
+            await media_workers.stop()
+        await backends.close()
+
+
+def create_app(settings: Settings | None = None, services: Collection[str] = SERVICES) -> FastAPI:
+    """The app for `services`; `/health`, `/ready` and `/metrics` are on every one."""
+    settings = settings or get_settings()
+    unknown = set(services) - set(SERVICES)
+    if unknown:
+        raise ValueError(f"unknown services: {', '.join(sorted(unknown))}")
+    app = FastAPI(
+        title="Veza",
+        version=__version__,
+        description="Music streaming and real-time chat.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.services = frozenset(services)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    if "api" in services:
+        for module in (auth, users, admin):
+            app.include_router(module.router)
+        app.include_router(rooms_api.router)
+        app.include_router(tracks_api.router)
+    if "chat" in services:
+        chat_endpoint.install(app)
+    if "stream" in services:
+        app.include_router(stream_routes.router)
+    if set(services) == set(SERVICES):
+        app.add_api_route("/", landing_page, include_in_schema=False, response_class=HTMLResponse)
+
+    limits = body_limit_for(settings)
+    default_limit = settings.max_json_body_kb * 1024
+    app.add_middleware(
+        BodySizeLimitMiddleware, limit_for=lambda path: limits.get(path, default_limit)
+    )
+    app.add_middleware(
+        IPRateLimitMiddleware,
+        limiter=lambda: app.state.backends.limiter,
+        per_minute=settings.rate_limit_per_ip_per_minute,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+            ],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+async def landing_page() -> str:
+    """Until the web app is built (it is its own piece of work), say what is here."""
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Veza</title>"
+        "<h1>Veza is running</h1><p>The web app is not part of this build yet. "
+        "The REST API is documented at <a href=/api/docs>/api/docs</a>; "
+        "health at <a href=/ready>/ready</a>.</p></html>"
+    )

@@ -1,0 +1,85 @@
+"""The shared kernel's backends, chosen by configuration URL and opened once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from veza.config import ConfigError, Settings
+from veza.core.bus import Bus
+from veza.core.bus_memory import MemoryBus
+from veza.core.cache import Cache
+from veza.core.cache_memory import MemoryCache
+from veza.core.db import Database
+from veza.core.ratelimit import RateLimiter
+from veza.core.security.passwords import Passwords
+from veza.core.security.tokens import AccessTokens
+from veza.core.storage import Storage
+from veza.core.storage_local import LocalStorage
+
+
+@dataclass
+class Backends:
+    """Everything a request handler may need beyond its own arguments."""
+
+    settings: Settings
+    db: Database
+    cache: Cache
+    bus: Bus
+    storage: Storage
+    limiter: RateLimiter
+    passwords: Passwords
+    tokens: AccessTokens
+
+    async def close(self) -> None:
+        await self.bus.close()
+        await self.cache.close()
+        await self.db.close()
+
+
+def open_storage(url: str) -> Storage:
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return LocalStorage(Path(parsed.netloc + parsed.path))
+    raise ConfigError(f"VEZA_STORAGE_URL: unsupported scheme {parsed.scheme!r} (use file://)")
+
+
+async def open_cache(settings: Settings) -> Cache:
+    if settings.redis_url is None:
+        return MemoryCache()
+    from veza.core.cache_redis import RedisCache
+
+    return RedisCache(settings.redis_url, prefix=settings.redis_prefix)
+
+
+async def open_bus(settings: Settings) -> Bus:
+    if settings.nats_url is None:
+        return MemoryBus()
+    from veza.core.bus_nats import NatsBus
+
+    return await NatsBus.connect(settings.nats_url)
+
+
+async def open_backends(settings: Settings) -> Backends:
+    """Connect to every configured backend (embedded ones when no URL is set)."""
+    cache = await open_cache(settings)
+    return Backends(
+        settings=settings,
+        db=Database(settings.database_url),
+        cache=cache,
+        bus=await open_bus(settings),
+        storage=open_storage(settings.storage_url),
+        limiter=RateLimiter(cache, enabled=settings.rate_limit_enabled),
+        passwords=Passwords(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        ),
+        tokens=AccessTokens(
+            settings.signing_keys(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+        ),
+    )

@@ -1,0 +1,39 @@
+"""Every table, re-exported so Alembic and services see one metadata."""
+
+from veza.core.db import Base
+from veza.core.models.audit import AuditEvent
+from veza.core.models.session import AuthSession, RefreshToken
+from veza.core.models.user import Role, User, UserStatus
+
+__all__ = ["AuditEvent", "AuthSession", "Base", "RefreshToken", "Role", "User", "UserStatus"]
+from veza.core.models.chat import (
+    Message,
+    MessageEdit,
+    MessageReport,
+    ProfanityMode,
+    Reaction,
+    Room,
+    RoomInvite,
+    RoomKind,
+    RoomMember,
+    RoomRole,
+    UserBlock,
+)
+
+__all__ = [
+    *__all__,
+    "Message",
+    "MessageEdit",
+    "MessageReport",
+    "ProfanityMode",
+    "Reaction",
+    "Room",
+    "RoomInvite",
+    "RoomKind",
+    "RoomMember",
+    "RoomRole",
+    "UserBlock",
+]
+from veza.core.models.track import JobStatus, MediaJob, Track, TrackStatus, Visibility
+
+__all__ += ["JobStatus", "MediaJob", "Track", "TrackStatus", "Visibility"]
