@@ -1,0 +1,270 @@
+"""Tracks: upload, visibility rules, listing, editing, deletion, reprocessing, playback URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veza.core.backends import Backends
+from veza.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from veza.core.media import jobs, layout
+from veza.core.media.cover import SIZES
+from veza.core.media.errors import InvalidMedia, UnsupportedMedia
+from veza.core.media.pipeline import MASTER, WAVEFORM
+from veza.core.media.probe import SourceInfo, probe
+from veza.core.media.progress import publish_progress, wake_workers
+from veza.core.media.signing import StreamSigner
+from veza.core.media.tags import clean_text, fallback_title
+from veza.core.models import JobStatus, MediaJob, Track, TrackStatus, Visibility
+from veza.core.pagination import Page, keyset_page
+from veza.core.services.sessions import Principal
+
+Sort = Literal["newest", "most_played"]
+EDITABLE = frozenset(
+    {"title", "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    chunks: AsyncIterable[bytes]
+    title: str | None = None
+    visibility: Visibility = Visibility.public
+
+
+def display_filename(raw: str | None) -> str:
+    """The name as we show it: last path component, no control characters, bounded."""
+    base = re.split(r"[\\/]", raw or "")[-1]
+    return clean_text(base, limit=255) or "upload"
+
+
+async def _counted(chunks: AsyncIterable[bytes], digest: Any, limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLarge(
+                f"the file is larger than {limit // (1024 * 1024)} MB",
+                details={"limit_bytes": limit},
+            )
+        digest.update(chunk)
+        yield chunk
+
+
+async def _duplicate(db: AsyncSession, owner_id: uuid.UUID, sha256: str) -> Track | None:
+    found: Track | None = await db.scalar(
+        select(Track).where(Track.owner_id == owner_id, Track.sha256 == sha256)
+    )
+    return found
+
+
+def _duplicate_error(track: Track) -> Conflict:
+    return Conflict(
+        f"you have already uploaded this file as “{track.title}”",
+        code="duplicate_track",
+        details={"track_id": str(track.id)},
+    )
+
+
+async def _identify(backends: Backends, key: str) -> SourceInfo:
+    path = backends.storage.local_path(key)
+    if path is None:
+        raise RuntimeError("media storage without local files cannot probe uploads")
+    try:
+        return await asyncio.to_thread(probe, path, max_seconds=backends.settings.max_track_seconds)
+    except UnsupportedMedia as exc:
+        raise UnsupportedMediaType(exc.reason, code="unsupported_media") from None
+    except InvalidMedia as exc:
+        raise InvalidInput(exc.reason, code="invalid_media") from None
+
+
+async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item: Upload) -> Track:
+    """Store, hash and identify the file, then queue it; refused files leave nothing behind."""
+    track_id = uuid.uuid4()
+    key = layout.source_key(track_id)
+    digest = hashlib.sha256()
+    limit = backends.settings.max_upload_mb * 1024 * 1024
+    size = await backends.storage.write(key, _counted(item.chunks, digest, limit))
+    try:
+        if size == 0:
+            raise InvalidInput("the file is empty", code="invalid_media")
+        existing = await _duplicate(db, owner_id, digest.hexdigest())
+        if existing is not None:
+            raise _duplicate_error(existing)
+        info = await _identify(backends, key)
+        filename = display_filename(item.filename)
+        track = Track(
+            id=track_id,
+            owner_id=owner_id,
+            title=clean_text(item.title) or fallback_title(filename),
+            visibility=item.visibility,
+            original_filename=filename,
+            source_format=info.format,
+            source_codec=info.codec,
+            source_lossless=info.lossless,
+            sha256=digest.hexdigest(),
+            size_bytes=size,
+            duration=info.duration,
+            sample_rate=info.sample_rate,
+            channels=info.channels,
+            renditions={},
+        )
+        db.add(track)
+        await db.flush()
+        await jobs.enqueue(db, track_id)
+        try:
+            await db.commit()
+        except IntegrityError:  # the same file, uploaded twice at once
+            await db.rollback()
+            raced = await _duplicate(db, owner_id, digest.hexdigest())
+            raise _duplicate_error(raced) if raced else Conflict("upload conflict") from None
+    except BaseException:
+        await backends.storage.delete(key)
+        raise
+    await publish_progress(backends.bus, track)
+    await wake_workers(backends.bus)
+    return track
+
+
+def can_see(track: Track, principal: Principal | None) -> bool:
+    """Private tracks exist only for their owner and admins; the rest are reachable by id."""
+    if track.visibility != Visibility.private:
+        return True
+    return principal is not None and (principal.is_admin or principal.user_id == track.owner_id)
+
+
+async def get_visible(db: AsyncSession, track_id: uuid.UUID, principal: Principal | None) -> Track:
+    track = await db.get(Track, track_id)
+    if track is None or not can_see(track, principal):
+        raise NotFound("no such track", code="track_not_found")
+    return track
+
+
+async def get_editable(db: AsyncSession, track_id: uuid.UUID, principal: Principal) -> Track:
+    """The track, if the caller owns it or is an admin (404 if they cannot even see it)."""
+    track = await get_visible(db, track_id, principal)
+    if not (principal.is_admin or principal.user_id == track.owner_id):
+        raise Forbidden("only the track's owner can change it", code="not_track_owner")
+    return track
+
+
+@dataclass(frozen=True, slots=True)
+class TrackFilter:
+    owner_id: uuid.UUID | None = None
+    genre: str | None = None
+    visibility: Visibility | None = None
+    sort: Sort = "newest"
+
+
+def _listing(principal: Principal | None, where: TrackFilter) -> Select[Track]:
+    """Others see public, ready tracks; owners (and admins) see all of their own, any state."""
+    query = select(Track)
+    sees_all = principal is not None and (
+        principal.is_admin or (where.owner_id is not None and where.owner_id == principal.user_id)
+    )
+    if not sees_all:
+        query = query.where(
+            Track.visibility == Visibility.public, Track.status == TrackStatus.ready
+        )
+    if where.owner_id is not None:
+        query = query.where(Track.owner_id == where.owner_id)
+    if where.genre:
+        query = query.where(Track.genre == where.genre)
+    if where.visibility is not None:
+        query = query.where(Track.visibility == where.visibility)
+    return query
+
+
+async def list_tracks(
+    db: AsyncSession,
+    principal: Principal | None,
+    where: TrackFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[Track]:
+    columns = [Track.created_at if where.sort == "newest" else Track.play_count, Track.id]
+    return await keyset_page(db, _listing(principal, where), columns, limit=limit, cursor=cursor)
+
+
+async def update_track(db: AsyncSession, track: Track, changes: dict[str, Any]) -> Track:
+    """Apply edits; edited metadata is no longer replaced by the file's tags on reprocessing."""
+    for name, value in changes.items():
+        setattr(track, name, value)
+    if EDITABLE & changes.keys():
+        track.metadata_edited = True
+    await db.commit()
+    return track
+
+
+async def delete_track(backends: Backends, db: AsyncSession, track: Track) -> None:
+    """Remove the rows (the job goes with the track) and then every stored file."""
+    await db.execute(delete(Track).where(Track.id == track.id))
+    await db.commit()
+    await backends.storage.delete_prefix(layout.track_prefix(track.id))
+
+
+async def reprocess(backends: Backends, db: AsyncSession, track: Track) -> Track:
+    job = await db.scalar(select(MediaJob).where(MediaJob.track_id == track.id))
+    if job is not None and job.status in (JobStatus.queued, JobStatus.running):
+        raise Conflict("the track is already being processed", code="already_processing")
+    await jobs.enqueue(db, track.id)
+    track.status, track.progress, track.failure_reason = TrackStatus.uploaded, 0, None
+    await db.commit()
+    await publish_progress(backends.bus, track)
+    await wake_workers(backends.bus)
+    return track
+
+
+@dataclass(frozen=True, slots=True)
+class Playback:
+    hls: str
+    progressive: dict[str, str]
+    waveform: str
+    covers: dict[str, str] = field(default_factory=dict)
+    gain_db: float | None = None
+    duration: float = 0.0
+    expires_at: datetime | None = None
+
+
+def playback(backends: Backends, track: Track) -> Playback:
+    """Signed URLs of everything the player needs; they all expire together."""
+    if track.status != TrackStatus.ready:
+        raise Conflict(f"the track is {track.status.value}, not ready", code="track_not_ready")
+    signer = StreamSigner(backends.settings.signing_keys())
+    token = signer.issue(track.id, ttl_seconds=backends.settings.stream_url_ttl_seconds)
+    expires_at = signer.verify(token).expires_at
+    base = f"/stream/{token}"
+    progressive = {
+        name: f"{base}/{info['file']}"
+        for name, info in track.renditions.items()
+        if name in ("mp3", "aac", "opus", "flac")
+    }
+    covers = {str(size): f"{base}/cover_{size}.jpg" for size in SIZES} if track.has_cover else {}
+    return Playback(
+        hls=f"{base}/{MASTER}",
+        progressive=progressive,
+        waveform=f"{base}/{WAVEFORM}",
+        covers=covers,
+        gain_db=track.gain_db,
+        duration=track.duration,
+        expires_at=expires_at,
+    )

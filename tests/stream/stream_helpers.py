@@ -1,0 +1,82 @@
+"""Helpers for media tests: generated samples, uploads, waiting for processing, storage.
+
+(No conftest.py here: it would shadow the top-level `conftest` module the tests import.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sample_audio import write_audio
+
+from conftest import Account
+
+# A guard against a hung pipeline, not a speed requirement.
+PROCESSING_GUARD_SECONDS = 120
+
+Sample = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+    """`sample(kind, seconds=3.0, ...)`: a generated file, made once per session per arguments."""
+    made: dict[tuple[Any, ...], Path] = {}
+
+    def make(kind: str, **options: Any) -> Path:
+        key = (kind, *sorted(options.items()))
+        if key not in made:
+            made[key] = write_audio(tmp_path_factory.mktemp(kind), kind, **options)
+        return made[key]
+
+    return make
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    account: Account,
+    path: Path,
+    *,
+    filename: str | None = None,
+    **form: str,
+) -> httpx.Response:
+    content = await asyncio.to_thread(path.read_bytes)
+    files = {"file": (filename or path.name, content, "application/octet-stream")}
+    return await client.post("/api/v1/tracks", files=files, data=form, headers=account.auth)
+
+
+async def wait_processed(
+    client: httpx.AsyncClient, account: Account, track_id: str
+) -> dict[str, Any]:
+    """Poll until the track is ready or failed; returns it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PROCESSING_GUARD_SECONDS
+    while loop.time() < deadline:
+        response = await client.get(f"/api/v1/tracks/{track_id}", headers=account.auth)
+        assert response.status_code == 200, response.text
+        track: dict[str, Any] = response.json()
+        if track["status"] in ("ready", "failed"):
+            return track
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"track {track_id} still {track['status']} after the guard time")
+
+
+async def upload_ready(
+    client: httpx.AsyncClient, account: Account, path: Path, **kwargs: Any
+) -> dict[str, Any]:
+    response = await upload(client, account, path, **kwargs)
+    assert response.status_code == 202, response.text
+    track = await wait_processed(client, account, response.json()["id"])
+    assert track["status"] == "ready", track
+    return track
+
+
+def stored_files(app: FastAPI) -> list[Path]:
+    """Every file in the app's media storage (temporary ones included)."""
+    root = app.state.backends.storage.local_path("x").parent
+    return sorted(p for p in root.rglob("*") if p.is_file())
