@@ -19,7 +19,11 @@ from veza.core.services.sessions import Principal
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login.")
 
 
-def get_backends(request: Request) -> Backends:
+# Dependencies are `async def` even when they never await: FastAPI runs plain `def`
+# dependencies in its thread pool, a hop that costs more than the work they do.
+
+
+async def get_backends(request: Request) -> Backends:
     backends: Backends = request.app.state.backends
     return backends
 
@@ -35,7 +39,7 @@ async def get_db(backends: BackendsDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
 
 
-def get_client(request: Request) -> ClientInfo:
+async def get_client(request: Request) -> ClientInfo:
     return ClientInfo(
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
@@ -70,7 +74,7 @@ async def get_current_user(principal: CurrentPrincipal, db: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_admin(principal: CurrentPrincipal) -> Principal:
+async def require_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.is_admin:
         raise Forbidden("administrators only", code="admin_required")
     return principal

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/stream", tags=["stream"])
 PLAYLIST_CACHE = "no-cache"
 
 
-def _signer(request: Request) -> StreamSigner:
+async def _signer(request: Request) -> StreamSigner:
     state = request.app.state
     if not hasattr(state, "stream_signer"):
         state.stream_signer = StreamSigner(state.settings.signing_keys())
@@ -35,7 +35,7 @@ def _signer(request: Request) -> StreamSigner:
     return signer
 
 
-def _grant(token: str, signer: Annotated[StreamSigner, Depends(_signer)]) -> StreamGrant:
+async def _grant(token: str, signer: Annotated[StreamSigner, Depends(_signer)]) -> StreamGrant:
     return signer.verify(token)
 
 
