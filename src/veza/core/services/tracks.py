@@ -102,8 +102,8 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
     key = layout.source_key(track_id)
     digest = hashlib.sha256()
     limit = backends.settings.max_upload_mb * 1024 * 1024
-    size = await backends.storage.write(key, _counted(item.chunks, digest, limit))
     try:
+        size = await backends.storage.write(key, _counted(item.chunks, digest, limit))
         if size == 0:
             raise InvalidInput("the file is empty", code="invalid_media")
         existing = await _duplicate(db, owner_id, digest.hexdigest())
@@ -137,7 +137,8 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
             raced = await _duplicate(db, owner_id, digest.hexdigest())
             raise _duplicate_error(raced) if raced else Conflict("upload conflict") from None
     except BaseException:
-        await backends.storage.delete(key)
+        # The whole prefix: a local directory left empty is still a leftover.
+        await backends.storage.delete_prefix(layout.track_prefix(track_id))
         raise
     await publish_progress(backends.bus, track)
     await wake_workers(backends.bus)
