@@ -134,6 +134,13 @@ class PlaybackOut(BaseModel):
     expires_at: datetime | None
 
 
+class DownloadOut(BaseModel):
+    url: str = Field(description="Signed, short-lived link to the original file.")
+    filename: str = Field(description="The name the file is saved under.")
+    size_bytes: int
+    expires_at: datetime
+
+
 async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await file.read(UPLOAD_CHUNK):
         yield chunk
@@ -217,3 +224,13 @@ async def stream_track(
     """Signed, expiring URLs for playing the track (HLS, progressive files, waveform)."""
     track = await service.get_visible(db, track_id, principal)
     return service.playback(backends, track)
+
+
+@router.get("/{track_id}/download", response_model=DownloadOut)
+async def download_track(
+    track_id: uuid.UUID, principal: MaybePrincipal, backends: BackendsDep, db: SessionDep
+) -> Any:
+    """A signed link to the original upload, when the owner allows downloads (`downloadable`);
+    the owner and admins always may. 403 `download_not_allowed` otherwise."""
+    track = await service.get_visible(db, track_id, principal)
+    return service.download(backends, track, principal)

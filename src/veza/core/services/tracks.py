@@ -10,6 +10,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -26,11 +27,12 @@ from veza.core.errors import (
 )
 from veza.core.media import jobs, layout
 from veza.core.media.cover import SIZES
+from veza.core.media.download import extension, safe_filename
 from veza.core.media.errors import InvalidMedia, UnsupportedMedia
 from veza.core.media.pipeline import MASTER, WAVEFORM
 from veza.core.media.probe import SourceInfo, probe
 from veza.core.media.progress import publish_progress, wake_workers
-from veza.core.media.signing import StreamSigner
+from veza.core.media.signing import DOWNLOAD_PURPOSE, StreamSigner
 from veza.core.media.tags import clean_text, fallback_title
 from veza.core.models import JobStatus, MediaJob, Track, TrackStatus, Visibility
 from veza.core.pagination import Page, keyset_page
@@ -268,4 +270,41 @@ def playback(backends: Backends, track: Track) -> Playback:
         gain_db=track.gain_db,
         duration=track.duration,
         expires_at=expires_at,
+    )
+
+
+# Download links are short-lived, so their expiry is rounded to the minute, not the hour.
+DOWNLOAD_EXPIRY_STEP_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    url: str
+    filename: str
+    size_bytes: int
+    expires_at: datetime
+
+
+def download(backends: Backends, track: Track, principal: Principal | None) -> Download:
+    """A signed, short-lived link to the original, if its owner allows downloads (the owner
+    and admins always may). The caller has already checked that the track is visible."""
+    manages = principal is not None and (principal.is_admin or principal.user_id == track.owner_id)
+    if not (track.downloadable or manages):
+        raise Forbidden(
+            "the owner does not allow downloading this track", code="download_not_allowed"
+        )
+    signer = StreamSigner(
+        backends.settings.signing_keys(),
+        purpose=DOWNLOAD_PURPOSE,
+        expiry_step=DOWNLOAD_EXPIRY_STEP_SECONDS,
+    )
+    token = signer.issue(track.id, ttl_seconds=backends.settings.download_url_ttl_seconds)
+    name = safe_filename(
+        track.original_filename, extension(track.source_format, track.source_codec)
+    )
+    return Download(
+        url=f"/stream/original/{token}/{quote(name, safe='')}",
+        filename=name,
+        size_bytes=track.size_bytes,
+        expires_at=signer.verify(token).expires_at,
     )
