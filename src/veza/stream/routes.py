@@ -143,5 +143,5 @@ async def serve_file(
     """One file of the token's track, honouring Range, If-Range and If-None-Match."""
     backends: Backends = request.app.state.backends
     served = classify(name)
-    path = backends.storage.local_path(layout.public_key(grant.track_id, name)) if served else None
+    path = backends.storage.local_path(layout.served_key(grant.track_id, name)) if served else None
     return _send(request, path, grant, served)

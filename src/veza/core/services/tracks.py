@@ -16,6 +16,7 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veza.core import images
 from veza.core.backends import Backends
 from veza.core.errors import (
     Conflict,
@@ -26,7 +27,6 @@ from veza.core.errors import (
     UnsupportedMediaType,
 )
 from veza.core.media import jobs, layout
-from veza.core.media.cover import SIZES
 from veza.core.media.download import extension, safe_filename
 from veza.core.media.errors import InvalidMedia, UnsupportedMedia
 from veza.core.media.pipeline import MASTER, WAVEFORM
@@ -237,6 +237,49 @@ async def reprocess(backends: Backends, db: AsyncSession, track: Track) -> Track
     return track
 
 
+def cover_file(track: Track, size: int) -> str:
+    """The stream file name of the cover shown: the uploaded one, else the embedded art."""
+    if track.custom_cover:
+        return layout.cover_name(track.custom_cover, size)
+    return f"cover_{size}.jpg"
+
+
+async def _delete_cover(backends: Backends, track_id: uuid.UUID, cover_id: str) -> None:
+    for size in images.COVER_SIZES:
+        await backends.storage.delete(layout.cover_key(track_id, cover_id, size))
+
+
+async def set_cover(backends: Backends, db: AsyncSession, track: Track, data: bytes) -> Track:
+    """Store an uploaded cover in every size, then drop the previous uploaded one's files.
+
+    Each cover gets a new id, so its URLs never change content and caches stay correct.
+    """
+    rendered = await images.make_cover(data)
+    cover_id = uuid.uuid4().hex[:16]
+    previous = track.custom_cover
+    try:
+        for size, jpeg in rendered.items():
+            await backends.storage.write_bytes(layout.cover_key(track.id, cover_id, size), jpeg)
+        track.custom_cover = cover_id
+        await db.commit()
+    except BaseException:
+        await _delete_cover(backends, track.id, cover_id)
+        raise
+    if previous:
+        await _delete_cover(backends, track.id, previous)
+    return track
+
+
+async def remove_cover(backends: Backends, db: AsyncSession, track: Track) -> Track:
+    """Back to the art embedded in the file, if it has any."""
+    previous = track.custom_cover
+    if previous:
+        track.custom_cover = None
+        await db.commit()
+        await _delete_cover(backends, track.id, previous)
+    return track
+
+
 @dataclass(frozen=True, slots=True)
 class Playback:
     hls: str
@@ -261,7 +304,9 @@ def playback(backends: Backends, track: Track) -> Playback:
         for name, info in track.renditions.items()
         if name in ("mp3", "aac", "opus", "flac")
     }
-    covers = {str(size): f"{base}/cover_{size}.jpg" for size in SIZES} if track.has_cover else {}
+    covers = {str(size): f"{base}/{cover_file(track, size)}" for size in images.COVER_SIZES}
+    if track.cover_source is None:
+        covers = {}
     return Playback(
         hls=f"{base}/{MASTER}",
         progressive=progressive,
