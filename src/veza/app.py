@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +20,7 @@ from veza.chat import endpoint as chat_endpoint
 from veza.config import Settings, get_settings
 from veza.core import migrate
 from veza.core.backends import open_backends
-from veza.core.images import AVATAR_MAX_BYTES
+from veza.core.images import AVATAR_MAX_BYTES, COVER_MAX_BYTES
 from veza.core.media.runner import MediaWorkers
 from veza.core.observability.logging import get_logger
 from veza.core.observability.metrics import DB_POOL
@@ -41,6 +42,11 @@ log = get_logger("veza.app")
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorBody, "description": "Refused; `error.code` says why."},
 }
+
+
+# Upload paths with an id in them, and their body caps.
+COVER_PATH = re.compile(r"/api/v1/tracks/[^/]+/cover")
+COVER_BODY_LIMIT = COVER_MAX_BYTES + MULTIPART_SLACK
 
 
 def body_limit_for(settings: Settings) -> dict[str, int]:
@@ -112,7 +118,10 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
     limits = body_limit_for(settings)
     default_limit = settings.max_json_body_kb * 1024
     app.add_middleware(
-        BodySizeLimitMiddleware, limit_for=lambda path: limits.get(path, default_limit)
+        BodySizeLimitMiddleware,
+        limit_for=lambda path: limits.get(
+            path, COVER_BODY_LIMIT if COVER_PATH.fullmatch(path) else default_limit
+        ),
     )
     app.add_middleware(
         IPRateLimitMiddleware,

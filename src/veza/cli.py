@@ -18,6 +18,7 @@ from veza.config import ConfigError, Settings, load_settings
 from veza.core import migrate as migrations
 from veza.core.backends import open_backends
 from veza.core.errors import VezaError
+from veza.core.models import Visibility
 from veza.core.observability.logging import configure_logging
 
 app = typer.Typer(help="Veza: music streaming and real-time chat.", no_args_is_help=True)
@@ -252,4 +253,29 @@ def check() -> None:
         table.add_row(escape(name), escape(target), status, escape(detail))
     Console().print(table)
     if not all(ok for _, _, ok, _ in rows):
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_tracks(
+    directory: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Folder to import, recursively.")
+    ],
+    user: Annotated[str, typer.Option("--user", help="Username that will own the tracks.")],
+    visibility: Annotated[Visibility, typer.Option(help="Who may see the tracks.")] = (
+        Visibility.public
+    ),
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Process the tracks here too, and wait until done.")
+    ] = False,
+) -> None:
+    """Import a folder of music as one user's tracks, like uploads; duplicates are skipped."""
+    from veza.cli_import import run_import
+
+    settings = _settings()
+    try:
+        failed = asyncio.run(run_import(settings, console, directory, user, visibility, wait))
+    except VezaError as exc:
+        raise _fail(exc.message) from None
+    if failed:
         raise typer.Exit(1)

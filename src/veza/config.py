@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     stream_url_ttl_seconds: int = Field(
         6 * 3600, ge=60, le=7 * 86_400, description="How long signed playback URLs stay valid."
     )
+    download_url_ttl_seconds: int = Field(
+        600, ge=60, le=86_400, description="How long a signed download link of an original lasts."
+    )
 
     @field_validator("previous_secret_keys", "cors_origins", mode="before")
     @classmethod

@@ -80,3 +80,9 @@ def stored_files(app: FastAPI) -> list[Path]:
     """Every file in the app's media storage (temporary ones included)."""
     root = app.state.backends.storage.local_path("x").parent
     return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def track_folders(app: FastAPI) -> list[Path]:
+    """The per-track folders in storage: an empty one left behind is a leftover too."""
+    tracks = app.state.backends.storage.local_path("tracks")
+    return sorted(tracks.iterdir()) if tracks.is_dir() else []

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, update
-from stream_helpers import Sample, sample, upload, wait_processed
+from stream_helpers import PROCESSING_GUARD_SECONDS, Sample, sample, upload, wait_processed
 
 from conftest import Account, AppFactory, client_for, register
 from veza.core.db import utcnow
@@ -31,6 +32,16 @@ async def job_of(app: FastAPI, track_id: uuid.UUID) -> MediaJob:
         job = await db.scalar(select(MediaJob).where(MediaJob.track_id == track_id))
         assert job is not None
         return job
+
+
+async def job_settled(app: FastAPI, track_id: uuid.UUID) -> MediaJob:
+    """The job once it is no longer running (its worker has recorded the outcome)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PROCESSING_GUARD_SECONDS
+    while (job := await job_of(app, track_id)).status == JobStatus.running:
+        assert loop.time() < deadline, "the job is still running after the guard time"
+        await asyncio.sleep(0.05)
+    return job
 
 
 async def set_job(app: FastAPI, track_id: uuid.UUID, **values: object) -> None:
@@ -117,7 +128,8 @@ async def test_job_left_running_by_a_crashed_worker_is_finished_after_restart(
     async with client_for(restarted) as client:
         track = await wait_processed(client, hamlet, str(track_id))
     assert track["status"] == "ready"
-    job = await job_of(restarted, track_id)
+    # The track is marked ready a moment before its job is marked done: wait for that too.
+    job = await job_settled(restarted, track_id)
     assert (job.status, job.attempts, job.worker_id) == (JobStatus.done, 2, None)
 
 

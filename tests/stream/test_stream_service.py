@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from stream_helpers import Sample, sample, upload_ready
@@ -180,6 +181,22 @@ async def test_bad_tokens_are_403(
         assert response.status_code == 403, name
         assert response.json()["error"]["code"] in ("invalid_stream_token", "stream_expired")
     assert (await client.get(play["hls"])).status_code == 200
+
+
+async def test_a_token_opens_only_its_own_tracks_files(
+    app: FastAPI, client: httpx.AsyncClient, hamlet: Account, sample: Sample
+) -> None:
+    long = await ready_track(client, hamlet, sample)
+    short = await upload_ready(client, hamlet, sample("flac", seconds=1.0))
+    play = (await client.get(f"/api/v1/tracks/{short['id']}/stream", headers=hamlet.auth)).json()
+    # The same file name under each token: each token answers with its own track's file.
+    for waveform, seconds in ((long["waveform"], 3.0), (play["waveform"], 1.0)):
+        response = await client.get(waveform)
+        assert response.json()["duration"] == pytest.approx(seconds, abs=0.1)
+    # A correctly signed token for a track that does not exist (or was deleted) finds nothing.
+    keys = app.state.settings.signing_keys()
+    nowhere = StreamSigner(keys).issue(uuid.uuid4(), ttl_seconds=600)
+    assert_error(await client.get(f"/stream/{nowhere}/waveform.json"), 404, "file_not_found")
 
 
 async def test_nothing_outside_the_tracks_files_is_reachable(

@@ -17,6 +17,7 @@ from stream_helpers import (
     Sample,
     sample,
     stored_files,
+    track_folders,
     upload,
     upload_ready,
     wait_processed,
@@ -49,6 +50,7 @@ async def row_counts(app: FastAPI) -> tuple[int, int]:
 async def assert_nothing_left(app: FastAPI, client: httpx.AsyncClient) -> None:
     assert await row_counts(app) == (0, 0)
     assert stored_files(app) == []
+    assert track_folders(app) == []
     assert (await client.get("/health")).status_code == 200
 
 

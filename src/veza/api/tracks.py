@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from veza.api.deps import BackendsDep, CurrentPrincipal, SessionDep
+from veza.core.images import COVER_MAX_BYTES
 from veza.core.models import TrackStatus, Visibility
 from veza.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from veza.core.services import sessions
@@ -76,7 +77,10 @@ class TrackOut(BaseModel):
     loudness_lufs: float | None
     true_peak_db: float | None
     gain_db: float | None
-    has_cover: bool
+    has_cover: bool = Field(description="The file has embedded cover art.")
+    cover_source: Literal["custom", "embedded"] | None = Field(
+        description="The cover shown: uploaded by the owner, embedded in the file, or none."
+    )
     play_count: int
     created_at: datetime
     updated_at: datetime
@@ -132,6 +136,13 @@ class PlaybackOut(BaseModel):
     gain_db: float | None = Field(description="Gain to -14 LUFS without clipping.")
     duration: float
     expires_at: datetime | None
+
+
+class DownloadOut(BaseModel):
+    url: str = Field(description="Signed, short-lived link to the original file.")
+    filename: str = Field(description="The name the file is saved under.")
+    size_bytes: int
+    expires_at: datetime
 
 
 async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
@@ -217,3 +228,37 @@ async def stream_track(
     """Signed, expiring URLs for playing the track (HLS, progressive files, waveform)."""
     track = await service.get_visible(db, track_id, principal)
     return service.playback(backends, track)
+
+
+@router.get("/{track_id}/download", response_model=DownloadOut)
+async def download_track(
+    track_id: uuid.UUID, principal: MaybePrincipal, backends: BackendsDep, db: SessionDep
+) -> Any:
+    """A signed link to the original upload, when the owner allows downloads (`downloadable`);
+    the owner and admins always may. 403 `download_not_allowed` otherwise."""
+    track = await service.get_visible(db, track_id, principal)
+    return service.download(backends, track, principal)
+
+
+@router.put("/{track_id}/cover", response_model=TrackOut)
+async def put_cover(
+    track_id: uuid.UUID,
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or GIF, at most 8 MB.")],
+    principal: CurrentPrincipal,
+    backends: BackendsDep,
+    db: SessionDep,
+) -> Any:
+    """Replace the cover: cropped square, stored at 600, 300 and 64 px as JPEG, with all
+    metadata (EXIF, location, camera) removed. Owner (or admin) only."""
+    track = await service.get_editable(db, track_id, principal)
+    data = await file.read(COVER_MAX_BYTES + 1)
+    return await service.set_cover(backends, db, track, data)
+
+
+@router.delete("/{track_id}/cover", response_model=TrackOut)
+async def delete_cover(
+    track_id: uuid.UUID, principal: CurrentPrincipal, backends: BackendsDep, db: SessionDep
+) -> Any:
+    """Remove the uploaded cover; the art embedded in the file (if any) is shown again."""
+    track = await service.get_editable(db, track_id, principal)
+    return await service.remove_cover(backends, db, track)

@@ -1,4 +1,4 @@
-"""Image checks and resizing (Pillow): avatars now, cover art later."""
+"""Image checks and resizing (Pillow): avatars, and track covers (embedded or uploaded)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from veza.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+COVER_MAX_BYTES = 8 * 1024 * 1024
+# Square edge lengths a track cover is stored in, as JPEG.
+COVER_SIZES = (600, 300, 64)
+COVER_JPEG_QUALITY = 88
 # Formats people actually upload; everything else Pillow knows (PSD, TIFF, ...) stays out.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # About a 40-megapixel photo: the decoded frame stays within a few hundred MB.
@@ -40,11 +44,49 @@ async def make_avatar(data: bytes) -> dict[AvatarSize, bytes]:
 
 
 def _make_avatar(data: bytes) -> dict[AvatarSize, bytes]:
-    square = _center_square(_upright(_decode(data, max(AvatarSize))))
+    square = center_square(_upright(_decode(data, max(AvatarSize))))
     return {
         size: _encode_webp(square.resize((size, size), Image.Resampling.LANCZOS))
         for size in AvatarSize
     }
+
+
+async def make_cover(data: bytes) -> dict[int, bytes]:
+    """Square JPEG covers in every size from an uploaded image, with no metadata left."""
+    if len(data) > COVER_MAX_BYTES:
+        raise PayloadTooLarge(
+            f"a cover may be at most {COVER_MAX_BYTES // (1024 * 1024)} MB",
+            code="cover_too_large",
+            details={"limit_bytes": COVER_MAX_BYTES},
+        )
+    return await asyncio.to_thread(
+        lambda: cover_jpegs(center_square(_upright(_decode(data, max(COVER_SIZES)))))
+    )
+
+
+def cover_jpegs(square: Image.Image) -> dict[int, bytes]:
+    """The square as a JPEG per cover size; never enlarged (a small picture stays small)."""
+    flat = _flatten(square)
+    covers = {}
+    for size in COVER_SIZES:
+        resized = flat
+        if flat.width > size:
+            resized = flat.resize((size, size), Image.Resampling.LANCZOS)
+        resized.info = {}  # no EXIF, ICC, XMP or comments carried over
+        out = io.BytesIO()
+        resized.save(out, "JPEG", quality=COVER_JPEG_QUALITY, optimize=True)
+        covers[size] = out.getvalue()
+    return covers
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB for JPEG; transparent parts become white rather than black."""
+    if image.mode == "RGB":
+        return image
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
 
 
 def _decode(data: bytes, target: int) -> Image.Image:
@@ -87,7 +129,8 @@ def _too_many_pixels() -> InvalidInput:
     )
 
 
-def _center_square(image: Image.Image) -> Image.Image:
+def center_square(image: Image.Image) -> Image.Image:
+    """The largest centred square, in RGB or RGBA."""
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if has_alpha else "RGB")
     side = min(image.size)

@@ -16,7 +16,8 @@ from starlette.types import Message, Receive, Scope, Send
 from veza.core.backends import Backends
 from veza.core.errors import NotFound
 from veza.core.media import layout
-from veza.core.media.signing import StreamGrant, StreamSigner
+from veza.core.media.download import content_disposition
+from veza.core.media.signing import DOWNLOAD_PURPOSE, StreamGrant, StreamSigner
 from veza.core.web.errors import error_body
 from veza.stream.files import classify
 from veza.stream.metrics import STREAM_ACTIVE, STREAM_BYTES, STREAM_REQUESTS
@@ -25,6 +26,13 @@ from veza.stream.ranges import Plan, decide
 router = APIRouter(prefix="/stream", tags=["stream"])
 # Playlists are revalidated (cheap 304s); other files are cached until the token expires.
 PLAYLIST_CACHE = "no-cache"
+
+
+def _cache_control(kind: str, remaining: int) -> str:
+    """An original is for the one who asked for it: never kept in a shared cache."""
+    if kind == "playlist":
+        return PLAYLIST_CACHE
+    return f"{'private' if kind == 'original' else 'public'}, max-age={remaining}"
 
 
 async def _signer(request: Request) -> StreamSigner:
@@ -36,6 +44,15 @@ async def _signer(request: Request) -> StreamSigner:
 
 
 async def _grant(token: str, signer: Annotated[StreamSigner, Depends(_signer)]) -> StreamGrant:
+    return signer.verify(token)
+
+
+async def _download_grant(token: str, request: Request) -> StreamGrant:
+    state = request.app.state
+    if not hasattr(state, "download_signer"):
+        keys = state.settings.signing_keys()
+        state.download_signer = StreamSigner(keys, purpose=DOWNLOAD_PURPOSE)
+    signer: StreamSigner = state.download_signer
     return signer.verify(token)
 
 
@@ -75,14 +92,10 @@ def _validators(stat: os.stat_result) -> tuple[str, str]:
     return etag, formatdate(stat.st_mtime, usegmt=True)
 
 
-@router.api_route("/{token}/{name:path}", methods=["GET", "HEAD"], include_in_schema=False)
-async def serve_file(
-    name: str, request: Request, grant: Annotated[StreamGrant, Depends(_grant)]
+def _send(
+    request: Request, path: Path | None, grant: StreamGrant, served: tuple[str, str] | None
 ) -> Response:
-    """One file of the token's track, honouring Range, If-Range and If-None-Match."""
-    backends: Backends = request.app.state.backends
-    served = classify(name)
-    path = backends.storage.local_path(layout.public_key(grant.track_id, name)) if served else None
+    """One file's answer: 404 if it is missing, else 304, 416, or the file (or its range)."""
     try:
         stat = path.stat() if path else None
     except (FileNotFoundError, NotADirectoryError):
@@ -99,7 +112,7 @@ async def serve_file(
         "ETag": etag,
         "Last-Modified": last_modified,
         "Accept-Ranges": "bytes",
-        "Cache-Control": PLAYLIST_CACHE if kind == "playlist" else f"public, max-age={remaining}",
+        "Cache-Control": _cache_control(kind, remaining),
     }
     if plan.status == 304:
         return Response(status_code=304, headers=headers)
@@ -108,3 +121,27 @@ async def serve_file(
         headers["Content-Range"] = f"bytes */{stat.st_size}"
         return JSONResponse(body, status_code=416, headers=headers)
     return _PlannedFileResponse(path, plan, stat, kind, headers=headers, media_type=media_type)
+
+
+@router.api_route("/original/{token}/{filename}", methods=["GET", "HEAD"], include_in_schema=False)
+async def download_original(
+    filename: str, request: Request, grant: Annotated[StreamGrant, Depends(_download_grant)]
+) -> Response:
+    """The original upload, as an attachment named `filename` (sanitised; it is not signed,
+    and only names the file on the holder's own disk)."""
+    backends: Backends = request.app.state.backends
+    path = backends.storage.local_path(layout.source_key(grant.track_id))
+    response = _send(request, path, grant, ("application/octet-stream", "original"))
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+@router.api_route("/{token}/{name:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def serve_file(
+    name: str, request: Request, grant: Annotated[StreamGrant, Depends(_grant)]
+) -> Response:
+    """One file of the token's track, honouring Range, If-Range and If-None-Match."""
+    backends: Backends = request.app.state.backends
+    served = classify(name)
+    path = backends.storage.local_path(layout.served_key(grant.track_id, name)) if served else None
+    return _send(request, path, grant, served)

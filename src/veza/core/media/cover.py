@@ -9,9 +9,10 @@ import av
 import av.error
 from PIL import Image, UnidentifiedImageError
 
+from veza.core.images import COVER_SIZES, center_square, cover_jpegs
 from veza.core.media.probe import is_picture
 
-SIZES = (600, 300, 64)
+SIZES = COVER_SIZES
 # A decompression bomb guard: cover art larger than this is ignored.
 MAX_PIXELS = 40_000_000
 
@@ -32,27 +33,15 @@ def write_covers(picture: bytes, directory: Path) -> list[Path]:
         with Image.open(io.BytesIO(picture)) as image:
             if image.width * image.height > MAX_PIXELS:
                 return []
-            square = _centre_square(image.convert("RGB"))
+            square = center_square(image)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         return []
     written = []
-    for size in SIZES:
+    for size, data in cover_jpegs(square).items():
         target = directory / f"cover_{size}.jpg"
-        resized = (
-            square
-            if square.width <= size
-            else square.resize((size, size), Image.Resampling.LANCZOS)
-        )
-        resized.save(target, "JPEG", quality=88, optimize=True)
+        target.write_bytes(data)
         written.append(target)
     return written
-
-
-def _centre_square(image: Image.Image) -> Image.Image:
-    side = min(image.size)
-    left = (image.width - side) // 2
-    top = (image.height - side) // 2
-    return image.crop((left, top, left + side, top + side))
 
 
 def cover_art(source: Path, directory: Path) -> list[Path]:

@@ -20,7 +20,9 @@ from datetime import UTC, datetime
 
 from veza.core.errors import Forbidden
 
-_PURPOSE = b"veza.stream.v1:"
+STREAM_PURPOSE = b"veza.stream.v1:"
+# Downloads of the original get their own purpose: a playback token can never fetch it.
+DOWNLOAD_PURPOSE = b"veza.download.v1:"
 _MAC_BYTES = 16
 # Expiries are rounded up to this step, so everyone playing a track in the same window gets
 # the same URLs and caches (browser, CDN) can share them.
@@ -44,17 +46,25 @@ class StreamGrant:
 class StreamSigner:
     """Issues and checks stream tokens with a key ring: sign with the first, accept any."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(
+        self,
+        secrets: list[str],
+        *,
+        purpose: bytes = STREAM_PURPOSE,
+        expiry_step: int = EXPIRY_STEP_SECONDS,
+    ) -> None:
         if not secrets:
             raise ValueError("at least one secret is needed")
+        self._purpose = purpose
+        self._step = expiry_step
         self._keys = [hashlib.sha256(b"veza-stream-key|" + s.encode()).digest() for s in secrets]
 
     def _mac(self, key: bytes, payload: bytes) -> bytes:
-        return hmac.new(key, _PURPOSE + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+        return hmac.new(key, self._purpose + payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
     def issue(self, track_id: uuid.UUID, *, ttl_seconds: int, now: datetime | None = None) -> str:
         moment = (now or datetime.now(UTC)).timestamp() + ttl_seconds
-        expires = math.ceil(moment / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
+        expires = math.ceil(moment / self._step) * self._step
         return self.sign(track_id, expires)
 
     def sign(self, track_id: uuid.UUID, expires: int) -> str:

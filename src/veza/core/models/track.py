@@ -81,7 +81,9 @@ class Track(Base):
     loudness_lufs: Mapped[float | None]
     true_peak_db: Mapped[float | None]
     gain_db: Mapped[float | None]
+    # Cover art found in the file; a cover the owner uploads (its id) takes precedence.
     has_cover: Mapped[bool] = mapped_column(default=False)
+    custom_cover: Mapped[str | None] = mapped_column(String(32))
     # Rendition name -> {codec, bit_rate, ...}; what the stream service can serve.
     renditions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -89,6 +91,13 @@ class Track(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     ready_at: Mapped[datetime | None]
+
+    @property
+    def cover_source(self) -> str | None:
+        """Which cover the player shows: `custom`, `embedded`, or none."""
+        if self.custom_cover:
+            return "custom"
+        return "embedded" if self.has_cover else None
 
 
 class MediaJob(Base):

@@ -10,11 +10,13 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veza.core import images
 from veza.core.backends import Backends
 from veza.core.errors import (
     Conflict,
@@ -25,12 +27,12 @@ from veza.core.errors import (
     UnsupportedMediaType,
 )
 from veza.core.media import jobs, layout
-from veza.core.media.cover import SIZES
+from veza.core.media.download import extension, safe_filename
 from veza.core.media.errors import InvalidMedia, UnsupportedMedia
 from veza.core.media.pipeline import MASTER, WAVEFORM
 from veza.core.media.probe import SourceInfo, probe
 from veza.core.media.progress import publish_progress, wake_workers
-from veza.core.media.signing import StreamSigner
+from veza.core.media.signing import DOWNLOAD_PURPOSE, StreamSigner
 from veza.core.media.tags import clean_text, fallback_title
 from veza.core.models import JobStatus, MediaJob, Track, TrackStatus, Visibility
 from veza.core.pagination import Page, keyset_page
@@ -102,8 +104,8 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
     key = layout.source_key(track_id)
     digest = hashlib.sha256()
     limit = backends.settings.max_upload_mb * 1024 * 1024
-    size = await backends.storage.write(key, _counted(item.chunks, digest, limit))
     try:
+        size = await backends.storage.write(key, _counted(item.chunks, digest, limit))
         if size == 0:
             raise InvalidInput("the file is empty", code="invalid_media")
         existing = await _duplicate(db, owner_id, digest.hexdigest())
@@ -137,7 +139,8 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
             raced = await _duplicate(db, owner_id, digest.hexdigest())
             raise _duplicate_error(raced) if raced else Conflict("upload conflict") from None
     except BaseException:
-        await backends.storage.delete(key)
+        # The whole prefix: a local directory left empty is still a leftover.
+        await backends.storage.delete_prefix(layout.track_prefix(track_id))
         raise
     await publish_progress(backends.bus, track)
     await wake_workers(backends.bus)
@@ -234,6 +237,49 @@ async def reprocess(backends: Backends, db: AsyncSession, track: Track) -> Track
     return track
 
 
+def cover_file(track: Track, size: int) -> str:
+    """The stream file name of the cover shown: the uploaded one, else the embedded art."""
+    if track.custom_cover:
+        return layout.cover_name(track.custom_cover, size)
+    return f"cover_{size}.jpg"
+
+
+async def _delete_cover(backends: Backends, track_id: uuid.UUID, cover_id: str) -> None:
+    for size in images.COVER_SIZES:
+        await backends.storage.delete(layout.cover_key(track_id, cover_id, size))
+
+
+async def set_cover(backends: Backends, db: AsyncSession, track: Track, data: bytes) -> Track:
+    """Store an uploaded cover in every size, then drop the previous uploaded one's files.
+
+    Each cover gets a new id, so its URLs never change content and caches stay correct.
+    """
+    rendered = await images.make_cover(data)
+    cover_id = uuid.uuid4().hex[:16]
+    previous = track.custom_cover
+    try:
+        for size, jpeg in rendered.items():
+            await backends.storage.write_bytes(layout.cover_key(track.id, cover_id, size), jpeg)
+        track.custom_cover = cover_id
+        await db.commit()
+    except BaseException:
+        await _delete_cover(backends, track.id, cover_id)
+        raise
+    if previous:
+        await _delete_cover(backends, track.id, previous)
+    return track
+
+
+async def remove_cover(backends: Backends, db: AsyncSession, track: Track) -> Track:
+    """Back to the art embedded in the file, if it has any."""
+    previous = track.custom_cover
+    if previous:
+        track.custom_cover = None
+        await db.commit()
+        await _delete_cover(backends, track.id, previous)
+    return track
+
+
 @dataclass(frozen=True, slots=True)
 class Playback:
     hls: str
@@ -258,7 +304,9 @@ def playback(backends: Backends, track: Track) -> Playback:
         for name, info in track.renditions.items()
         if name in ("mp3", "aac", "opus", "flac")
     }
-    covers = {str(size): f"{base}/cover_{size}.jpg" for size in SIZES} if track.has_cover else {}
+    covers = {str(size): f"{base}/{cover_file(track, size)}" for size in images.COVER_SIZES}
+    if track.cover_source is None:
+        covers = {}
     return Playback(
         hls=f"{base}/{MASTER}",
         progressive=progressive,
@@ -267,4 +315,41 @@ def playback(backends: Backends, track: Track) -> Playback:
         gain_db=track.gain_db,
         duration=track.duration,
         expires_at=expires_at,
+    )
+
+
+# Download links are short-lived, so their expiry is rounded to the minute, not the hour.
+DOWNLOAD_EXPIRY_STEP_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    url: str
+    filename: str
+    size_bytes: int
+    expires_at: datetime
+
+
+def download(backends: Backends, track: Track, principal: Principal | None) -> Download:
+    """A signed, short-lived link to the original, if its owner allows downloads (the owner
+    and admins always may). The caller has already checked that the track is visible."""
+    manages = principal is not None and (principal.is_admin or principal.user_id == track.owner_id)
+    if not (track.downloadable or manages):
+        raise Forbidden(
+            "the owner does not allow downloading this track", code="download_not_allowed"
+        )
+    signer = StreamSigner(
+        backends.settings.signing_keys(),
+        purpose=DOWNLOAD_PURPOSE,
+        expiry_step=DOWNLOAD_EXPIRY_STEP_SECONDS,
+    )
+    token = signer.issue(track.id, ttl_seconds=backends.settings.download_url_ttl_seconds)
+    name = safe_filename(
+        track.original_filename, extension(track.source_format, track.source_codec)
+    )
+    return Download(
+        url=f"/stream/original/{token}/{quote(name, safe='')}",
+        filename=name,
+        size_bytes=track.size_bytes,
+        expires_at=signer.verify(token).expires_at,
     )
