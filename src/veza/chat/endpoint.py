@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from veza.chat import protocol as p
 from veza.chat.connection import (
+    CLOSE_BANNED,
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY,
@@ -26,10 +27,10 @@ from veza.chat.hub import Hub
 from veza.chat.metrics import MESSAGES
 from veza.chat.presence import arrive, depart, heartbeat
 from veza.core.backends import Backends
-from veza.core.errors import RateLimited, Unauthorized, VezaError
+from veza.core.errors import Forbidden, RateLimited, Unauthorized, VezaError
 from veza.core.models import User
 from veza.core.observability.logging import get_logger
-from veza.core.services import sessions
+from veza.core.services import chat_bans, sessions
 from veza.core.services.chat_events import user_subject
 from veza.core.web.middleware import client_ip
 
@@ -76,6 +77,7 @@ async def _open(websocket: WebSocket, backends: Backends, limits: ChatLimits) ->
     claims = backends.tokens.verify(token)
     principal = await sessions.authenticate(backends, token)
     async with backends.db.session() as db:
+        await chat_bans.ensure_not_banned(db, principal.user_id)
         username = await db.scalar(select(User.username).where(User.id == principal.user_id))
     connection = Connection(
         websocket,
@@ -107,6 +109,9 @@ async def chat_socket(websocket: WebSocket) -> None:
         return
     except Unauthorized as exc:
         await websocket.close(CLOSE_UNAUTHORIZED, exc.message[:120])
+        return
+    except Forbidden as exc:  # banned from chat
+        await websocket.close(CLOSE_BANNED, exc.message[:120])
         return
     hub = hub_of(websocket.app, backends)
     ip = client_ip(websocket.scope)

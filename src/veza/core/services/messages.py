@@ -24,7 +24,7 @@ from veza.core.models import (
     UserBlock,
 )
 from veza.core.ratelimit import Limit
-from veza.core.services import moderation, rooms
+from veza.core.services import chat_bans, moderation, rooms
 from veza.core.services.rooms import Access
 from veza.core.text import check_plain_text
 
@@ -79,6 +79,7 @@ async def _check_may_post(backends: Backends, db: AsyncSession, found: Access) -
             code="muted",
             details={"until": member.muted_until.isoformat() if member.muted_until else None},
         )
+    await chat_bans.ensure_not_banned(db, member.user_id)
     peer = rooms.dm_peer(found.room, member.user_id)
     if peer is not None and await rooms.is_blocked_between(db, member.user_id, peer):
         raise Forbidden("one of you has blocked the other", code="blocked")
