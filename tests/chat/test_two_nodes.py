@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
-from chat.conftest import ServerFactory, stop
-from chat.support import ChatClient, make_room
-from conftest import Stack, register
+from chat.conftest import Server, ServerFactory, stop
+from chat.support import ChatClient, make_room, open_socket
+from conftest import Account, Stack, make_admin, register
+from veza.chat.connection import ChatLimits
 
 Sockets = Callable[..., Awaitable[ChatClient]]
 
@@ -65,3 +68,53 @@ async def test_after_a_node_dies_its_client_recovers_every_message_once_on_the_o
     assert (await back.event("message.created"))["data"]["seq"] == 5
     await back.ok("ping")
     assert not [e for e in back.events if e["type"] == "message.created"]
+
+
+@pytest.mark.usefixtures("scaled_only")
+async def test_the_per_user_connection_limit_holds_across_nodes(
+    start_server: ServerFactory, sockets: Sockets
+) -> None:
+    limits = ChatLimits(connections_per_user=2)
+    node_a, node_b = await start_server(limits), await start_server(limits)
+    async with node_a.http() as http:
+        hamlet = await register(http, "hamlet")
+    await sockets(node_a, hamlet)
+    on_b = await sockets(node_b, hamlet)
+    third = await open_socket(node_a.ws_url + f"?token={hamlet.access_token}")
+    code, reason, _ = await third.closed()
+    assert (code, reason) == (4429, "at most 2 connections per user")
+    await on_b.close()
+    await _eventually_connects(node_a, hamlet)
+
+
+async def _eventually_connects(node: Server, account: Account) -> None:
+    """The slot a closed connection freed is taken by the next one (freeing is asynchronous)."""
+    for _ in range(50):
+        client = await open_socket(node.ws_url)
+        await client.send_json({"type": "auth", "token": account.access_token})
+        try:
+            assert (await client.recv())["type"] == "ack"
+        except ConnectionClosed:
+            await asyncio.sleep(0.1)
+            continue
+        await client.close()
+        return
+    raise AssertionError("the freed slot was never reused")
+
+
+@pytest.mark.usefixtures("scaled_only")
+async def test_a_chat_ban_closes_the_users_connection_on_the_other_node(
+    start_server: ServerFactory, sockets: Sockets
+) -> None:
+    node_a, node_b = await start_server(), await start_server()
+    async with node_a.http() as http:
+        iago = await register(http, "iago")
+        othello = await register(http, "othello")
+        await make_admin(node_a.app, "iago")
+        on_b = await sockets(node_b, othello)
+        banned = await http.put(
+            "/api/v1/admin/chat-bans/othello", json={"reason": "spam"}, headers=iago.auth
+        )
+        assert banned.status_code == 200, banned.text
+    code, _, _ = await on_b.closed()
+    assert code == 4403

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from veza.chat import protocol as p
+from veza.chat import slots
 from veza.chat.connection import (
     CLOSE_BANNED,
     CLOSE_POLICY,
@@ -39,7 +40,7 @@ log = get_logger("veza.chat")
 
 def install(app: FastAPI, limits: ChatLimits | None = None) -> None:
     """Mount `/ws`; tests may replace `app.state.chat_limits` before the app starts."""
-    app.state.chat_limits = limits or ChatLimits()
+    app.state.chat_limits = limits or ChatLimits.of(app.state.settings)
     app.add_api_websocket_route("/ws", chat_socket)
 
 
@@ -113,6 +114,28 @@ async def chat_socket(websocket: WebSocket) -> None:
     except Forbidden as exc:  # banned from chat
         await websocket.close(CLOSE_BANNED, exc.message[:120])
         return
+    connection.slot = await slots.take(
+        backends.cache,
+        connection.user_id,
+        connection.id,
+        limit=limits.connections_per_user,
+        ttl=limits.slot_ttl_seconds,
+    )
+    if connection.slot is None:
+        await websocket.close(
+            CLOSE_TOO_MANY, f"at most {limits.connections_per_user} connections per user"
+        )
+        return
+    try:
+        await _serve(websocket, backends, connection)
+    finally:
+        with contextlib.suppress(Exception):  # an unfreed slot expires on its own
+            await slots.free(backends.cache, connection.user_id, connection.slot, connection.id)
+
+
+async def _serve(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
+    """Run an admitted connection until either side ends it."""
+    limits = connection.limits
     hub = hub_of(websocket.app, backends)
     ip = client_ip(websocket.scope)
     refused = hub.admit(connection, ip)

@@ -66,10 +66,11 @@ class Hub:
         self.by_ip: dict[str, int] = defaultdict(int)
 
     def admit(self, connection: Connection, ip: str) -> str | None:
-        """Register a connection, or say which per-process limit refuses it."""
+        """Register a connection, or say that its address has too many here.
+
+        The per-user limit holds across processes and is kept by `veza.chat.slots`.
+        """
         limits = connection.limits
-        if len(self.by_user[connection.user_id]) >= limits.connections_per_user:
-            return f"at most {limits.connections_per_user} connections per user"
         if self.by_ip[ip] >= limits.connections_per_ip:
             return f"at most {limits.connections_per_ip} connections per address"
         self.by_user[connection.user_id].add(connection)

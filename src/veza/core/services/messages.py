@@ -30,7 +30,6 @@ from veza.core.text import check_plain_text
 
 MAX_BODY = 4000
 MAX_PAGE = 100
-SEND_LIMIT = Limit("chat_send", 30, 60)
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})\b")
 MAX_MENTIONS = 20
 MAX_EDITS_SHOWN = 100
@@ -83,7 +82,8 @@ async def _check_may_post(backends: Backends, db: AsyncSession, found: Access) -
     peer = rooms.dm_peer(found.room, member.user_id)
     if peer is not None and await rooms.is_blocked_between(db, member.user_id, peer):
         raise Forbidden("one of you has blocked the other", code="blocked")
-    await backends.limiter.hit(SEND_LIMIT, str(member.user_id))
+    per_minute = Limit("chat_send", backends.settings.chat_messages_per_minute, 60)
+    await backends.limiter.hit(per_minute, str(member.user_id))
     slow = found.room.slow_mode_seconds
     if slow > 0 and not found.moderates and backends.limiter.enabled:
         key = f"chat:slow:{found.room.id}:{member.user_id}"
