@@ -12,7 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 
 from veza import __version__
-from veza.api import admin, auth, users
+from veza.api import admin, auth, chat_admin, users
+from veza.api import messages as messages_api
 from veza.api import rooms as rooms_api
 from veza.api import tracks as tracks_api
 from veza.api.schemas import ErrorBody
@@ -107,6 +108,8 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         for module in (auth, users, admin):
             app.include_router(module.router)
         app.include_router(rooms_api.router)
+        app.include_router(messages_api.router)
+        app.include_router(chat_admin.router)
         app.include_router(tracks_api.router)
     if "chat" in services:
         chat_endpoint.install(app)

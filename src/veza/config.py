@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Secrets that appear in docs and examples; a production start refuses them.
 EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "veza", "example", "dev-secret"})
 MIN_PRODUCTION_SECRET_LENGTH = 32
+# One step of VEZA_CHAT_SANCTION_LADDER: `warn`, or `mute:<N><unit>` / `ban:<N><unit>`.
+_SANCTION = r"(?:warn|(?:mute|ban):[1-9][0-9]{0,5}[smhd])"
 
 
 class ConfigError(Exception):
@@ -108,6 +110,33 @@ class Settings(BaseSettings):
     download_url_ttl_seconds: int = Field(
         600, ge=60, le=86_400, description="How long a signed download link of an original lasts."
     )
+
+    # Chat.
+    chat_messages_per_minute: int = Field(
+        30, ge=1, le=10_000, description="Chat messages a user may send per minute."
+    )
+    chat_connections_per_user: int = Field(
+        10, ge=1, le=1000, description="Chat connections per user, across every chat process."
+    )
+    chat_connections_per_ip: int = Field(
+        200, ge=1, le=1_000_000, description="Chat connections per client address, per process."
+    )
+    chat_sanction_ladder: str = Field(
+        "warn,mute:5m,mute:1h,ban:24h",
+        pattern=rf"^{_SANCTION}(?:,{_SANCTION})*$",
+        description="Automatic sanctions for repeated offences, in order (warn, mute:N, ban:N "
+        "with N in s, m, h or d); the last one repeats.",
+    )
+    chat_profanity_words_file: Path | None = Field(
+        None, description="Extra words for the profanity filter, one a line (# comments)."
+    )
+
+    @field_validator("chat_profanity_words_file")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable file")
+        return value
 
     @field_validator("previous_secret_keys", "cors_origins", mode="before")
     @classmethod

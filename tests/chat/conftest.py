@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import secrets
+import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from chat.support import WAIT_SECONDS, ChatClient, open_socket
 from conftest import Account, Stack, _empty_tables, make_settings, register
 from veza.app import create_app
 from veza.chat.connection import ChatLimits
+from veza.core.db import Database
 
 
 @dataclass
@@ -98,6 +103,81 @@ async def start_server(stack: Stack, tmp_path: Path) -> AsyncIterator[ServerFact
 async def stop(node: Server) -> None:
     node.server.should_exit = True
     await node.task
+
+
+@dataclass
+class Process:
+    """A `veza serve` running as its own OS process (a node that can really crash)."""
+
+    process: asyncio.subprocess.Process
+    base_url: str
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://") + "/ws"
+
+    def http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url, timeout=WAIT_SECONDS)
+
+    def kill(self) -> None:
+        """SIGKILL: no close frames, no cleanup, as when a machine dies."""
+        self.process.kill()
+
+
+ProcessFactory = Callable[[], Awaitable[Process]]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+async def start_process(stack: Stack, tmp_path: Path) -> AsyncIterator[ProcessFactory]:
+    """Start `python -m veza serve` processes that share the stack (scaled stack only)."""
+    if stack.name == "embedded":
+        pytest.skip("the embedded stack keeps its bus in one process; nodes cannot share it")
+    started: list[Process] = []
+    settings = make_settings(stack, tmp_path / "media", embedded_workers=False)
+    env = {
+        **os.environ,
+        **{
+            f"VEZA_{name.upper()}": str(value)
+            for name, value in settings.model_dump(mode="json").items()
+            if value is not None and not isinstance(value, list)
+        },
+        "VEZA_SECRET_KEY": settings.secret_key.get_secret_value() if settings.secret_key else "",
+        "VEZA_LOG_LEVEL": "WARNING",
+    }
+
+    async def start() -> Process:
+        port = _free_port()
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "veza", "serve", "--port", str(port), env=env
+        )
+        node = Process(child, f"http://127.0.0.1:{port}")
+        started.append(node)
+        async with asyncio.timeout(WAIT_SECONDS * 2), node.http() as http:
+            while True:
+                if child.returncode is not None:
+                    raise RuntimeError(f"veza serve exited with {child.returncode}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await http.get("/health")).status_code == 200:
+                        return node
+                await asyncio.sleep(0.1)
+
+    yield start
+    for node in started:
+        if node.process.returncode is None:
+            node.process.terminate()
+        await node.process.wait()
+    database = Database(stack.database_url)
+    try:
+        await _empty_tables(database)
+    finally:
+        await database.close()
 
 
 @pytest.fixture

@@ -10,11 +10,14 @@ from datetime import datetime
 
 from starlette.websockets import WebSocket
 
+from veza.config import Settings
+
 # Close codes (RFC 6455 and the 4000-4999 private range) the server uses.
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_LATER = 1013
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_BANNED = 4403
 CLOSE_TOO_MANY = 4429
 
 
@@ -37,6 +40,19 @@ class ChatLimits:
     presence_room_members: int = 200
     # How long a closing connection may take to flush its queue before it is cut.
     close_grace_seconds: float = 5.0
+
+    @property
+    def slot_ttl_seconds(self) -> float:
+        """A connection slot outlives a few missed heartbeats, not more."""
+        return self.heartbeat_seconds * 3
+
+    @classmethod
+    def of(cls, settings: Settings) -> ChatLimits:
+        """The limits an operator sets (VEZA_CHAT_*); the rest keep their defaults."""
+        return cls(
+            connections_per_user=settings.chat_connections_per_user,
+            connections_per_ip=settings.chat_connections_per_ip,
+        )
 
 
 @dataclass(slots=True)
@@ -95,6 +111,7 @@ class Connection:
         self.close_code: int | None = None
         self.close_reason = ""
         self.close_requested = asyncio.Event()
+        self.slot: int | None = None  # of the user's connection slots (`veza.chat.slots`)
 
     @property
     def closing(self) -> bool:

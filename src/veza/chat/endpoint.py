@@ -13,7 +13,9 @@ from sqlalchemy import select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from veza.chat import protocol as p
+from veza.chat import slots
 from veza.chat.connection import (
+    CLOSE_BANNED,
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY,
@@ -26,10 +28,10 @@ from veza.chat.hub import Hub
 from veza.chat.metrics import MESSAGES
 from veza.chat.presence import arrive, depart, heartbeat
 from veza.core.backends import Backends
-from veza.core.errors import RateLimited, Unauthorized, VezaError
+from veza.core.errors import Forbidden, RateLimited, Unauthorized, VezaError
 from veza.core.models import User
 from veza.core.observability.logging import get_logger
-from veza.core.services import sessions
+from veza.core.services import chat_bans, sessions
 from veza.core.services.chat_events import user_subject
 from veza.core.web.middleware import client_ip
 
@@ -38,7 +40,7 @@ log = get_logger("veza.chat")
 
 def install(app: FastAPI, limits: ChatLimits | None = None) -> None:
     """Mount `/ws`; tests may replace `app.state.chat_limits` before the app starts."""
-    app.state.chat_limits = limits or ChatLimits()
+    app.state.chat_limits = limits or ChatLimits.of(app.state.settings)
     app.add_api_websocket_route("/ws", chat_socket)
 
 
@@ -76,6 +78,7 @@ async def _open(websocket: WebSocket, backends: Backends, limits: ChatLimits) ->
     claims = backends.tokens.verify(token)
     principal = await sessions.authenticate(backends, token)
     async with backends.db.session() as db:
+        await chat_bans.ensure_not_banned(db, principal.user_id)
         username = await db.scalar(select(User.username).where(User.id == principal.user_id))
     connection = Connection(
         websocket,
@@ -108,6 +111,31 @@ async def chat_socket(websocket: WebSocket) -> None:
     except Unauthorized as exc:
         await websocket.close(CLOSE_UNAUTHORIZED, exc.message[:120])
         return
+    except Forbidden as exc:  # banned from chat
+        await websocket.close(CLOSE_BANNED, exc.message[:120])
+        return
+    connection.slot = await slots.take(
+        backends.cache,
+        connection.user_id,
+        connection.id,
+        limit=limits.connections_per_user,
+        ttl=limits.slot_ttl_seconds,
+    )
+    if connection.slot is None:
+        await websocket.close(
+            CLOSE_TOO_MANY, f"at most {limits.connections_per_user} connections per user"
+        )
+        return
+    try:
+        await _serve(websocket, backends, connection)
+    finally:
+        with contextlib.suppress(Exception):  # an unfreed slot expires on its own
+            await slots.free(backends.cache, connection.user_id, connection.slot, connection.id)
+
+
+async def _serve(websocket: WebSocket, backends: Backends, connection: Connection) -> None:
+    """Run an admitted connection until either side ends it."""
+    limits = connection.limits
     hub = hub_of(websocket.app, backends)
     ip = client_ip(websocket.scope)
     refused = hub.admit(connection, ip)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from veza.chat.connection import Connection
+from veza.chat.connection import CLOSE_BANNED, Connection
 from veza.chat.metrics import CONNECTIONS, DELIVERY_SECONDS
 from veza.core.bus import Bus, BusMessage, Subscription
 from veza.core.observability.logging import get_logger
@@ -35,6 +35,7 @@ class Envelope:
     seq: int | None  # of a new message
     stored_at: float | None  # of a new message
     shut_out: bool  # a sanction that removes its user from the room
+    banned: bool  # a chat-wide ban: its user's connections close
 
     @classmethod
     def of(cls, text: str) -> Envelope:
@@ -42,11 +43,13 @@ class Envelope:
         room = uuid.UUID(frame["room"]) if isinstance(frame.get("room"), str) else None
         data = frame.get("data") or {}
         created = frame.get("type") == "message.created"
+        moderation = frame.get("type") == "moderation"
         return cls(
             room=room,
             seq=data.get("seq") if created else None,
             stored_at=datetime.fromisoformat(data["created_at"]).timestamp() if created else None,
-            shut_out=frame.get("type") == "moderation" and data.get("action") in _SHUT_OUT,
+            shut_out=moderation and data.get("action") in _SHUT_OUT,
+            banned=moderation and data.get("scope") == "global" and data.get("action") == "banned",
         )
 
 
@@ -63,10 +66,11 @@ class Hub:
         self.by_ip: dict[str, int] = defaultdict(int)
 
     def admit(self, connection: Connection, ip: str) -> str | None:
-        """Register a connection, or say which per-process limit refuses it."""
+        """Register a connection, or say that its address has too many here.
+
+        The per-user limit holds across processes and is kept by `veza.chat.slots`.
+        """
         limits = connection.limits
-        if len(self.by_user[connection.user_id]) >= limits.connections_per_user:
-            return f"at most {limits.connections_per_user} connections per user"
         if self.by_ip[ip] >= limits.connections_per_ip:
             return f"at most {limits.connections_per_ip} connections per address"
         self.by_user[connection.user_id].add(connection)
@@ -126,6 +130,8 @@ class Hub:
             connection.deliver(watched, text, envelope.seq)
             if envelope.shut_out and envelope.room is not None:
                 self._stop_watching(connection, envelope.room)
+            if envelope.banned:
+                connection.close(CLOSE_BANNED, "banned from chat")
         if envelope.stored_at is not None:
             DELIVERY_SECONDS.observe(max(0.0, time.time() - envelope.stored_at))
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 
+from veza.chat import slots
 from veza.chat.connection import CLOSE_UNAUTHORIZED, Connection
 from veza.chat.hub import Hub
 from veza.core.backends import Backends
@@ -54,6 +55,14 @@ async def heartbeat(backends: Backends, hub: Hub, connection: Connection) -> Non
         except Unauthorized as exc:
             connection.close(CLOSE_UNAUTHORIZED, exc.message)
             return
+        if connection.slot is not None:
+            await slots.renew(
+                backends.cache,
+                connection.user_id,
+                connection.slot,
+                connection.id,
+                connection.limits.slot_ttl_seconds,
+            )
         status = current_status(connection, hub)
         if await presence.renew(backends.cache, connection.user_id, status):
             await announce(backends, connection.user_id, connection.username, status)

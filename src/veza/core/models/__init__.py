@@ -7,8 +7,10 @@ from veza.core.models.user import Role, User, UserStatus
 
 __all__ = ["AuditEvent", "AuthSession", "Base", "RefreshToken", "Role", "User", "UserStatus"]
 from veza.core.models.chat import (
+    ChatBan,
     Message,
     MessageEdit,
+    MessagePin,
     MessageReport,
     ProfanityMode,
     Reaction,
@@ -22,8 +24,10 @@ from veza.core.models.chat import (
 
 __all__ = [
     *__all__,
+    "ChatBan",
     "Message",
     "MessageEdit",
+    "MessagePin",
     "MessageReport",
     "ProfanityMode",
     "Reaction",

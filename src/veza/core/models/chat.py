@@ -196,3 +196,34 @@ class RoomInvite(Base):
     expires_at: Mapped[datetime]
     max_uses: Mapped[int]
     uses: Mapped[int] = mapped_column(default=0)
+
+
+class MessagePin(Base):
+    """A message a room's moderators pinned; the room keeps a short list of them."""
+
+    __tablename__ = "message_pins"
+    __table_args__ = (Index("ix_message_pins_room_id_pinned_at", "room_id", "pinned_at"),)
+
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    pinned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    pinned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatBan(Base):
+    """An administrator's ban from all of chat (every room, every connection) until `until`."""
+
+    __tablename__ = "chat_bans"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    banned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def active(self, now: datetime) -> bool:
+        return self.until > now

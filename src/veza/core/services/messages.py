@@ -13,17 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import BadRequest, Forbidden, InvalidInput, NotFound, RateLimited
-from veza.core.models import Message, MessageEdit, Reaction, Room, RoomMember, User, UserBlock
+from veza.core.models import (
+    Message,
+    MessageEdit,
+    MessagePin,
+    Reaction,
+    Room,
+    RoomMember,
+    User,
+    UserBlock,
+)
 from veza.core.ratelimit import Limit
-from veza.core.services import moderation, rooms
+from veza.core.services import chat_bans, moderation, rooms
 from veza.core.services.rooms import Access
 from veza.core.text import check_plain_text
 
 MAX_BODY = 4000
 MAX_PAGE = 100
-SEND_LIMIT = Limit("chat_send", 30, 60)
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})\b")
 MAX_MENTIONS = 20
+MAX_EDITS_SHOWN = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +78,12 @@ async def _check_may_post(backends: Backends, db: AsyncSession, found: Access) -
             code="muted",
             details={"until": member.muted_until.isoformat() if member.muted_until else None},
         )
+    await chat_bans.ensure_not_banned(db, member.user_id)
     peer = rooms.dm_peer(found.room, member.user_id)
     if peer is not None and await rooms.is_blocked_between(db, member.user_id, peer):
         raise Forbidden("one of you has blocked the other", code="blocked")
-    await backends.limiter.hit(SEND_LIMIT, str(member.user_id))
+    per_minute = Limit("chat_send", backends.settings.chat_messages_per_minute, 60)
+    await backends.limiter.hit(per_minute, str(member.user_id))
     slow = found.room.slow_mode_seconds
     if slow > 0 and not found.moderates and backends.limiter.enabled:
         key = f"chat:slow:{found.room.id}:{member.user_id}"
@@ -150,14 +161,15 @@ async def _reload(db: AsyncSession, message_id: uuid.UUID) -> Message:
 
 
 async def visible_message(
-    db: AsyncSession, message_id: uuid.UUID, user_id: uuid.UUID
+    db: AsyncSession, message_id: uuid.UUID, user_id: uuid.UUID, *, members_only: bool = True
 ) -> tuple[Message, Access]:
-    """A message in a room the user is a member of; otherwise not found."""
+    """A message in a room the user is a member of (or may read); otherwise not found."""
     message = await db.get(Message, message_id)
     if message is None:
         raise NotFound("no such message", code="message_not_found")
+    check = rooms.member_access if members_only else rooms.access
     try:
-        found = await rooms.member_access(db, message.room_id, user_id)
+        found = await check(db, message.room_id, user_id)
     except (NotFound, Forbidden):
         raise NotFound("no such message", code="message_not_found") from None
     return message, found
@@ -191,6 +203,7 @@ async def remove(db: AsyncSession, *, message_id: uuid.UUID, user_id: uuid.UUID)
         message.body = ""
         await db.execute(delete(MessageEdit).where(MessageEdit.message_id == message.id))
         await db.execute(delete(Reaction).where(Reaction.message_id == message.id))
+        await db.execute(delete(MessagePin).where(MessagePin.message_id == message.id))
         await db.commit()
     return message
 
@@ -262,6 +275,36 @@ async def since(
     query = select(Message).where(Message.room_id == room_id, Message.seq > since_seq)
     rows = list((await db.scalars(query.order_by(Message.seq.desc()).limit(limit + 1))).all())
     return list(reversed(rows[:limit])), len(rows) > limit
+
+
+async def edits(db: AsyncSession, message_id: uuid.UUID, user_id: uuid.UUID) -> list[MessageEdit]:
+    """A message's earlier texts, oldest first, for whoever may read its room."""
+    message, _ = await visible_message(db, message_id, user_id, members_only=False)
+    rows = await db.scalars(
+        select(MessageEdit)
+        .where(MessageEdit.message_id == message.id)
+        .order_by(MessageEdit.edited_at, MessageEdit.id)
+        .limit(MAX_EDITS_SHOWN)
+    )
+    return list(rows.all())
+
+
+async def search(
+    db: AsyncSession, room_id: uuid.UUID, text: str, *, before_seq: int | None, limit: int
+) -> list[Message]:
+    """Messages of one room containing `text` (any case), newest first; page with before_seq."""
+    needle = text.strip()
+    if not needle:
+        raise InvalidInput("search text must not be blank", code="empty_query")
+    query = select(Message).where(
+        Message.room_id == room_id,
+        Message.deleted_at.is_(None),
+        rooms.containing(Message.body, needle),
+    )
+    if before_seq is not None:
+        query = query.where(Message.seq < before_seq)
+    rows = await db.scalars(query.order_by(Message.seq.desc()).limit(min(limit, MAX_PAGE)))
+    return list(rows.all())
 
 
 async def mark_read(

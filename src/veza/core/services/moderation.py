@@ -12,6 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from prometheus_client import Counter
@@ -23,7 +24,7 @@ from veza.core.errors import Forbidden, InvalidInput, NotFound, RateLimited, Vez
 from veza.core.models import ProfanityMode, RoomMember, RoomRole
 from veza.core.services import audit, chat_events, rooms
 from veza.core.services.audit import ClientInfo
-from veza.core.services.profanity import default_filter
+from veza.core.services.profanity import word_filter
 from veza.core.services.rooms import Access, clean_text
 
 MODERATION_ACTIONS = Counter(
@@ -54,6 +55,25 @@ class Policy:
 
 
 POLICY = Policy()
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+_ACTION = {"warn": "warned", "mute": "muted", "ban": "banned"}
+
+
+@cache
+def parse_ladder(text: str) -> tuple[Sanction, ...]:
+    """`warn,mute:5m,ban:24h` (VEZA_CHAT_SANCTION_LADDER, validated by Settings) as sanctions."""
+    steps = []
+    for step in text.split(","):
+        verb, _, length = step.strip().partition(":")
+        seconds = int(length[:-1]) * _UNIT_SECONDS[length[-1]] if length else 0
+        steps.append(Sanction(_ACTION[verb], seconds))
+    return tuple(steps)
+
+
+def ladder_of(backends: Backends) -> tuple[Sanction, ...]:
+    return parse_ladder(backends.settings.chat_sanction_ladder)
+
+
 # What a moderator may do, and the event's name for it; a ban without a duration is for good.
 MANUAL = {
     "mute": "muted",
@@ -75,7 +95,7 @@ async def screen(
     room = found.room
     if not room.links_allowed and not found.moderates and LINK.search(text):
         raise Forbidden("links are not allowed in this room", code="links_not_allowed")
-    words = default_filter()
+    words = word_filter(backends.settings.chat_profanity_words_file)
     if room.profanity_mode != ProfanityMode.off and words.contains(text):
         if room.profanity_mode == ProfanityMode.reject:
             raise await offend(
@@ -114,7 +134,8 @@ async def offend(
     strikes, _ = await backends.cache.incr(
         f"mod:{found.room.id}:{member.user_id}:strikes", POLICY.strikes_kept_seconds
     )
-    sanction = POLICY.ladder[min(strikes, len(POLICY.ladder)) - 1]
+    ladder = ladder_of(backends)
+    sanction = ladder[min(strikes, len(ladder)) - 1]
     until = utcnow() + timedelta(seconds=sanction.seconds) if sanction.seconds else None
     data = await _apply(
         backends, db, member, sanction.action, until=until, reason=offence.code, actor_id=None

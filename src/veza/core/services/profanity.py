@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
@@ -93,8 +94,20 @@ def read_words(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
 
 
+def _shipped_words() -> list[str]:
+    data = resources.files("veza.core").joinpath("data/profanity_en.txt").read_text("utf-8")
+    return read_words(data)
+
+
 @cache
 def default_filter() -> WordFilter:
     """The shipped English list (`veza/core/data/profanity_en.txt`)."""
-    data = resources.files("veza.core").joinpath("data/profanity_en.txt").read_text("utf-8")
-    return WordFilter.of(read_words(data))
+    return WordFilter.of(_shipped_words())
+
+
+@cache
+def word_filter(extra_file: Path | None) -> WordFilter:
+    """The shipped list plus an operator's file (VEZA_CHAT_PROFANITY_WORDS_FILE), read once."""
+    if extra_file is None:
+        return default_filter()
+    return WordFilter.of(_shipped_words() + read_words(extra_file.read_text("utf-8")))

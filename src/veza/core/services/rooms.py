@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -166,11 +166,16 @@ async def list_public(
     """Public rooms by name (a directory), optionally those whose name contains `query`."""
     select_rooms = select(Room).where(Room.kind == RoomKind.public)
     if query:
-        pattern = query.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        select_rooms = select_rooms.where(func.lower(Room.name).like(f"%{pattern}%", escape="\\"))
+        select_rooms = select_rooms.where(containing(Room.name, query))
     return await keyset_page(
         db, select_rooms, (Room.name, Room.id), limit=limit, cursor=cursor, descending=False
     )
+
+
+def containing(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
+    """`column` contains `text`, ignoring case, with LIKE's wildcards taken literally."""
+    pattern = text.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return func.lower(column).like(f"%{pattern}%", escape="\\")
 
 
 def _not_banned() -> ColumnElement[bool]:
