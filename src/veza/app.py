@@ -12,8 +12,10 @@ from fastapi.responses import HTMLResponse
 
 from veza import __version__
 from veza.api import admin, auth, users
+from veza.api import notifications as notifications_api
 from veza.api import playlists as playlists_api
 from veza.api import rooms as rooms_api
+from veza.api import social as social_api
 from veza.api import tracks as tracks_api
 from veza.api.schemas import ErrorBody
 from veza.chat import endpoint as chat_endpoint
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         app.include_router(rooms_api.router)
         app.include_router(tracks_api.router)
         app.include_router(playlists_api.router)
+        app.include_router(social_api.router)
+        app.include_router(notifications_api.router)
     if "chat" in services:
         chat_endpoint.install(app)
     if "stream" in services:

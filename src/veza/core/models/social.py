@@ -7,9 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from veza.core.db import Base, utcnow
+from veza.core.models.playlist import Playlist
+from veza.core.models.track import Track
+from veza.core.models.user import User
 
 
 class TrackLike(Base):
@@ -23,6 +26,7 @@ class TrackLike(Base):
         ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    track: Mapped[Track] = relationship(lazy="raise")
 
 
 class PlaylistLike(Base):
@@ -36,6 +40,7 @@ class PlaylistLike(Base):
         ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    playlist: Mapped[Playlist] = relationship(lazy="raise")
 
 
 class Follow(Base):
@@ -49,6 +54,8 @@ class Follow(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    follower: Mapped[User] = relationship(foreign_keys=[follower_id], lazy="raise")
+    followee: Mapped[User] = relationship(foreign_keys=[followee_id], lazy="raise")
 
 
 class Comment(Base):

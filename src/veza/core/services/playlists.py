@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -279,7 +279,23 @@ async def remove_editor(db: AsyncSession, playlist: Playlist, user: User) -> Non
 # Listing and summaries --------------------------------------------------------------------
 
 
-def _editable_by(user_id: uuid.UUID) -> Any:
+def visible_clause(viewer: Principal | None) -> ColumnElement[bool]:
+    """`access` as SQL: not private, or the viewer owns or edits it (admins see all)."""
+    if viewer is not None and viewer.is_admin:
+        return true()
+    rule = Playlist.visibility != Visibility.private
+    return rule if viewer is None else or_(rule, _editable_by(viewer.user_id))
+
+
+def listed_clause(viewer: Principal | None) -> ColumnElement[bool]:
+    """What may appear in lists: public playlists, and those the viewer owns or edits."""
+    if viewer is not None and viewer.is_admin:
+        return true()
+    rule = Playlist.visibility == Visibility.public
+    return rule if viewer is None else or_(rule, _editable_by(viewer.user_id))
+
+
+def _editable_by(user_id: uuid.UUID) -> ColumnElement[bool]:
     invited = select(PlaylistEditor.playlist_id).where(PlaylistEditor.user_id == user_id)
     return or_(Playlist.owner_id == user_id, Playlist.id.in_(invited))
 

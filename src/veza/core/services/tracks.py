@@ -159,6 +159,14 @@ def visible_clause(principal: Principal | None) -> ColumnElement[bool]:
     return rule if principal is None else or_(rule, Track.owner_id == principal.user_id)
 
 
+def listed_clause(principal: Principal | None) -> ColumnElement[bool]:
+    """What may appear in lists: public tracks, and the viewer's own (admins: all)."""
+    if principal is not None and principal.is_admin:
+        return true()
+    rule = Track.visibility == Visibility.public
+    return rule if principal is None else or_(rule, Track.owner_id == principal.user_id)
+
+
 async def get_visible(db: AsyncSession, track_id: uuid.UUID, principal: Principal | None) -> Track:
     track = await db.get(Track, track_id)
     if track is None or not can_see(track, principal):
