@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from conftest import Account
 from veza.core.models import Track, TrackStatus, Visibility
@@ -60,3 +61,12 @@ async def make_track(
 async def ok(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json() if response.content else None
+
+
+async def set_role(app: FastAPI, username: str, role: str) -> None:
+    """Change a global role in the database, as `veza user set-role` does."""
+    async with app.state.backends.db.session() as db:
+        await db.execute(
+            text("UPDATE users SET role = :r WHERE username = :u"), {"r": role, "u": username}
+        )
+        await db.commit()

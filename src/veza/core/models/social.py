@@ -75,6 +75,7 @@ class Comment(Base):
     position_ms: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[User] = relationship(lazy="raise")
 
 
 class ShareLink(Base):
