@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from veza import __version__
 from veza.api import admin, auth, users
 from veza.api import comments as comments_api
+from veza.api import feed as feed_api
 from veza.api import notifications as notifications_api
 from veza.api import playlists as playlists_api
 from veza.api import rooms as rooms_api
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         app.include_router(social_api.router)
         app.include_router(notifications_api.router)
         app.include_router(comments_api.router)
+        app.include_router(feed_api.router)
     if "chat" in services:
         chat_endpoint.install(app)
     if "stream" in services:
