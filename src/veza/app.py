@@ -17,6 +17,7 @@ from veza.api import feed as feed_api
 from veza.api import notifications as notifications_api
 from veza.api import playlists as playlists_api
 from veza.api import rooms as rooms_api
+from veza.api import shares as shares_api
 from veza.api import social as social_api
 from veza.api import tracks as tracks_api
 from veza.api.schemas import ErrorBody
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         app.include_router(notifications_api.router)
         app.include_router(comments_api.router)
         app.include_router(feed_api.router)
+        app.include_router(shares_api.router)
     if "chat" in services:
         chat_endpoint.install(app)
     if "stream" in services:

@@ -156,7 +156,7 @@ async def render(
     ]
 
 
-def _items(items: Sequence[PlaylistItem]) -> list[ItemOut]:
+def items_out(items: Sequence[PlaylistItem]) -> list[ItemOut]:
     return [ItemOut.model_validate(item) for item in items]
 
 
@@ -233,7 +233,7 @@ async def list_items(
     """The tracks in order; tracks you may not see are left out (positions keep their gaps)."""
     await service.access(db, playlist_id, principal)
     page = await service.list_items(db, playlist_id, principal, limit=limit, cursor=cursor)
-    return ItemPage(items=_items(page.items), next_cursor=page.next_cursor)
+    return ItemPage(items=items_out(page.items), next_cursor=page.next_cursor)
 
 
 @router.post("/{playlist_id}/items", status_code=status.HTTP_201_CREATED)
@@ -246,7 +246,7 @@ async def add_items(
     page = await service.list_items(
         db, playlist_id, principal, limit=service.MAX_BATCH, cursor=None, only=added
     )
-    return _items(page.items)
+    return items_out(page.items)
 
 
 @router.patch("/{playlist_id}/items/{item_id}")
