@@ -1,7 +1,7 @@
 """chat: pinned messages and administrators' chat-wide bans
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-25 11:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import veza.core.db
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,8 +13,14 @@ from fastapi.responses import HTMLResponse
 
 from veza import __version__
 from veza.api import admin, auth, chat_admin, users
+from veza.api import comments as comments_api
+from veza.api import feed as feed_api
 from veza.api import messages as messages_api
+from veza.api import notifications as notifications_api
+from veza.api import playlists as playlists_api
 from veza.api import rooms as rooms_api
+from veza.api import shares as shares_api
+from veza.api import social as social_api
 from veza.api import tracks as tracks_api
 from veza.api.schemas import ErrorBody
 from veza.chat import endpoint as chat_endpoint
@@ -111,6 +117,12 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         app.include_router(messages_api.router)
         app.include_router(chat_admin.router)
         app.include_router(tracks_api.router)
+        app.include_router(playlists_api.router)
+        app.include_router(social_api.router)
+        app.include_router(notifications_api.router)
+        app.include_router(comments_api.router)
+        app.include_router(feed_api.router)
+        app.include_router(shares_api.router)
     if "chat" in services:
         chat_endpoint.install(app)
     if "stream" in services:

@@ -16,7 +16,7 @@ from veza.chat.hub import Hub
 from veza.core.backends import Backends
 from veza.core.errors import Unauthorized
 from veza.core.models import Message, RoomMember
-from veza.core.services import chat_events, messages, presence, rooms, sessions
+from veza.core.services import chat_events, messages, notifications, presence, rooms, sessions
 from veza.core.services.chat_events import message_data, room_subject
 
 
@@ -133,10 +133,12 @@ class Handlers:
             data = message_data(sent.message)
             if sent.created:
                 await self._publish(frame.room, "message.created", data)
-                for user_id in await messages.mentioned(db, sent.message):
+                named = await messages.mentioned(db, sent.message)
+                for user_id in named:
                     await chat_events.to_user(
                         self.backends.bus, user_id, "mention", data, frame.room
                     )
+                await notifications.chat_message(self.backends, db, sent.message, named)
         return {"message": data, "duplicate": not sent.created}
 
     async def edit(self, frame: p.Edit) -> dict[str, Any]:

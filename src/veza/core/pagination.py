@@ -75,3 +75,8 @@ async def keyset_page(
         last = rows[limit - 1]
         next_cursor = _encode([getattr(last, c.key) for c in columns])
     return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """A cursor for lists merged from several keyset pages (same columns, same order)."""
+    return _encode(values)

@@ -22,6 +22,7 @@ from veza.core.media.progress import publish_progress
 from veza.core.media.tags import fallback_title
 from veza.core.models import Track, TrackStatus
 from veza.core.observability.logging import get_logger
+from veza.core.services import notifications
 
 log = get_logger("veza.media")
 
@@ -74,6 +75,8 @@ async def set_state(
             setattr(track, name, value)
         await db.commit()
     await publish_progress(backends.bus, track)
+    if status in (TrackStatus.ready, TrackStatus.failed):
+        await notifications.track_done(backends, track)
     return True
 
 

@@ -38,6 +38,30 @@ __all__ = [
     "RoomRole",
     "UserBlock",
 ]
+from veza.core.models.playlist import Playlist, PlaylistEditor, PlaylistItem
+from veza.core.models.social import (
+    Comment,
+    Follow,
+    Notification,
+    NotificationPreference,
+    PlaylistLike,
+    ShareLink,
+    TrackLike,
+)
+
+__all__ = [
+    *__all__,
+    "Comment",
+    "Follow",
+    "Notification",
+    "NotificationPreference",
+    "Playlist",
+    "PlaylistEditor",
+    "PlaylistItem",
+    "PlaylistLike",
+    "ShareLink",
+    "TrackLike",
+]
 from veza.core.models.track import JobStatus, MediaJob, Track, TrackStatus, Visibility
 
 __all__ += ["JobStatus", "MediaJob", "Track", "TrackStatus", "Visibility"]

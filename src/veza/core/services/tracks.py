@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import ColumnElement, Select, delete, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,6 +154,22 @@ def can_see(track: Track, principal: Principal | None) -> bool:
     return principal is not None and (principal.is_admin or principal.user_id == track.owner_id)
 
 
+def visible_clause(principal: Principal | None) -> ColumnElement[bool]:
+    """`can_see` as SQL, for queries that reach tracks through other rows (playlists, likes)."""
+    if principal is not None and principal.is_admin:
+        return true()
+    rule = Track.visibility != Visibility.private
+    return rule if principal is None else or_(rule, Track.owner_id == principal.user_id)
+
+
+def listed_clause(principal: Principal | None) -> ColumnElement[bool]:
+    """What may appear in lists: public tracks, and the viewer's own (admins: all)."""
+    if principal is not None and principal.is_admin:
+        return true()
+    rule = Track.visibility == Visibility.public
+    return rule if principal is None else or_(rule, Track.owner_id == principal.user_id)
+
+
 async def get_visible(db: AsyncSession, track_id: uuid.UUID, principal: Principal | None) -> Track:
     track = await db.get(Track, track_id)
     if track is None or not can_see(track, principal):
@@ -280,6 +296,23 @@ async def remove_cover(backends: Backends, db: AsyncSession, track: Track) -> Tr
     return track
 
 
+def _signed_base(backends: Backends, track_id: uuid.UUID) -> tuple[str, datetime | None]:
+    signer = StreamSigner(backends.settings.signing_keys())
+    token = signer.issue(track_id, ttl_seconds=backends.settings.stream_url_ttl_seconds)
+    return f"/stream/{token}", signer.verify(token).expires_at
+
+
+def _covers(base: str, track: Track) -> dict[str, str]:
+    if track.cover_source is None:
+        return {}
+    return {str(size): f"{base}/{cover_file(track, size)}" for size in images.COVER_SIZES}
+
+
+def cover_urls(backends: Backends, track: Track) -> dict[str, str]:
+    """Signed cover art URLs by size (empty without art), e.g. for a playlist's cover."""
+    return _covers(_signed_base(backends, track.id)[0], track)
+
+
 @dataclass(frozen=True, slots=True)
 class Playback:
     hls: str
@@ -295,18 +328,13 @@ def playback(backends: Backends, track: Track) -> Playback:
     """Signed URLs of everything the player needs; they all expire together."""
     if track.status != TrackStatus.ready:
         raise Conflict(f"the track is {track.status.value}, not ready", code="track_not_ready")
-    signer = StreamSigner(backends.settings.signing_keys())
-    token = signer.issue(track.id, ttl_seconds=backends.settings.stream_url_ttl_seconds)
-    expires_at = signer.verify(token).expires_at
-    base = f"/stream/{token}"
+    base, expires_at = _signed_base(backends, track.id)
     progressive = {
         name: f"{base}/{info['file']}"
         for name, info in track.renditions.items()
         if name in ("mp3", "aac", "opus", "flac")
     }
-    covers = {str(size): f"{base}/{cover_file(track, size)}" for size in images.COVER_SIZES}
-    if track.cover_source is None:
-        covers = {}
+    covers = _covers(base, track)
     return Playback(
         hls=f"{base}/{MASTER}",
         progressive=progressive,
