@@ -12,7 +12,11 @@ from fastapi.responses import HTMLResponse
 
 from veza import __version__
 from veza.api import admin, auth, users
+from veza.api import plays as plays_api
+from veza.api import recommendations as recommendations_api
 from veza.api import rooms as rooms_api
+from veza.api import search as search_api
+from veza.api import tags as tags_api
 from veza.api import tracks as tracks_api
 from veza.api.schemas import ErrorBody
 from veza.chat import endpoint as chat_endpoint
@@ -102,6 +106,8 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
             app.include_router(module.router)
         app.include_router(rooms_api.router)
         app.include_router(tracks_api.router)
+        for discovery in (plays_api, tags_api, search_api, recommendations_api):
+            app.include_router(discovery.router)
     if "chat" in services:
         chat_endpoint.install(app)
     if "stream" in services:
