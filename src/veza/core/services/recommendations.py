@@ -139,7 +139,7 @@ async def _co_listened(
     )
     scores: dict[uuid.UUID, float] = defaultdict(float)
     tracks: dict[uuid.UUID, Track] = {}
-    for seed_id, count, track in rows.tuples():
+    for seed_id, count, track in rows:
         if track.id in exclude:
             continue
         tracks[track.id] = track

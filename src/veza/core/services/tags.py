@@ -84,6 +84,6 @@ async def trending(cache: Cache, db: AsyncSession, *, days: int, limit: int) -> 
         .order_by(plays.desc(), TrackTag.tag)
         .limit(limit)
     )
-    found = [TagCount(tag, count) for tag, count in rows.tuples()]
+    found = [TagCount(tag, count) for tag, count in rows]
     await cache.set(key, json.dumps([[t.tag, t.plays] for t in found]), ttl=TRENDING_TTL_SECONDS)
     return found
