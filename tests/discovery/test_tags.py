@@ -24,7 +24,9 @@ async def test_owner_tags_a_track_and_listeners_browse_by_tag(
     other = await make_track(app, hamlet, "Morning")
     hidden = await make_track(app, hamlet, "Secret synth", visibility="private")
 
-    response = await put_tags(client, hamlet, tagged, ["  Synthwave ", "#Night  Drive", "synthwave"])
+    response = await put_tags(
+        client, hamlet, tagged, ["  Synthwave ", "#Night  Drive", "synthwave"]
+    )
     assert response.status_code == 200, response.text
     assert response.json()["tags"] == ["night drive", "synthwave"]
     assert (await put_tags(client, hamlet, hidden, ["synthwave"])).status_code == 200
