@@ -152,6 +152,12 @@ def _reindex(session: Session, _flush: UOWTransaction) -> None:
         refresh(connection, name, ids)
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous: Any) -> None:
+    """A failed flush leaves nothing to index."""
+    session.info.pop("search_touched", None)
+
+
 # Database objects the migration creates for full-text search that no model describes:
 # the FTS5 table and its shadow tables (SQLite), the tsvector column and its index (PostgreSQL).
 UNMODELLED_TABLES = frozenset(
