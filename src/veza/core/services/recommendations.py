@@ -127,32 +127,39 @@ async def _co_listened(
     seeds: list[Track],
     viewer: uuid.UUID | None,
     exclude: Collection[uuid.UUID],
+    limit: int,
 ) -> list[Scored]:
-    """Tracks co-listened with the seeds, by summed cosine similarity."""
+    """The `limit` tracks co-listened most with the seeds, by summed cosine similarity.
+
+    Scores come from ids and counts alone; only the winners are loaded as tracks.
+    """
     listeners = {t.id: t.listener_count for t in seeds}
     rows = await db.execute(
-        select(TrackCooccurrence.track_id, TrackCooccurrence.count, Track)
+        select(
+            TrackCooccurrence.track_id,
+            TrackCooccurrence.other_id,
+            TrackCooccurrence.count,
+            Track.listener_count,
+        )
         .join(Track, Track.id == TrackCooccurrence.other_id)
         .where(TrackCooccurrence.track_id.in_(list(listeners)), _recommendable(viewer))
         .order_by(TrackCooccurrence.count.desc())
         .limit(NEIGHBOURS)
     )
     scores: dict[uuid.UUID, float] = defaultdict(float)
-    tracks: dict[uuid.UUID, Track] = {}
-    for seed_id, count, track in rows:
-        if track.id in exclude:
-            continue
-        tracks[track.id] = track
-        scores[track.id] += _cosine(count, listeners[seed_id], track.listener_count)
-    ranked = sorted(scores, key=lambda tid: (-scores[tid], -tracks[tid].play_count))
-    return [Scored(tracks[tid], scores[tid], "co_listening") for tid in ranked]
+    for seed_id, other_id, count, other_listeners in rows:
+        if other_id not in exclude:
+            scores[other_id] += _cosine(count, listeners[seed_id], other_listeners)
+    best = sorted(scores, key=lambda tid: (-scores[tid], tid))[:limit]
+    tracks = {t.id: t for t in await db.scalars(select(Track).where(Track.id.in_(best)))}
+    return [Scored(tracks[tid], scores[tid], "co_listening") for tid in best if tid in tracks]
 
 
 async def similar(
     db: AsyncSession, track: Track, viewer: uuid.UUID | None, *, limit: int
 ) -> list[Scored]:
     """Tracks like `track`: co-listened first, then ones sharing tags, genre or artist."""
-    found = (await _co_listened(db, [track], viewer, {track.id}))[:limit]
+    found = await _co_listened(db, [track], viewer, {track.id}, limit)
     if len(found) < limit:
         seen = {track.id, *(s.track.id for s in found)}
         found += await _by_metadata(db, [track], viewer, seen, limit - len(found))
@@ -186,7 +193,7 @@ async def for_you(db: AsyncSession, user_id: uuid.UUID, *, limit: int) -> list[S
             .limit(limit)
         )
         return [Scored(t, float(t.play_count), "popular") for t in popular]
-    found = (await _co_listened(db, seeds, user_id, exclude))[:limit]
+    found = await _co_listened(db, seeds, user_id, exclude, limit)
     if len(found) < limit:
         seen = exclude | {s.track.id for s in found}
         found += await _by_metadata(db, seeds, user_id, seen, limit - len(found))
