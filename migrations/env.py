@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from veza.core.db import Database
 from veza.core.models import Base
+from veza.core.search.documents import is_modelled
 
 target_metadata = Base.metadata
 
@@ -19,6 +20,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -18,9 +18,13 @@ from veza.api import feed as feed_api
 from veza.api import messages as messages_api
 from veza.api import notifications as notifications_api
 from veza.api import playlists as playlists_api
+from veza.api import plays as plays_api
+from veza.api import recommendations as recommendations_api
 from veza.api import rooms as rooms_api
+from veza.api import search as search_api
 from veza.api import shares as shares_api
 from veza.api import social as social_api
+from veza.api import tags as tags_api
 from veza.api import tracks as tracks_api
 from veza.api.schemas import ErrorBody
 from veza.chat import endpoint as chat_endpoint
@@ -123,6 +127,8 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         app.include_router(comments_api.router)
         app.include_router(feed_api.router)
         app.include_router(shares_api.router)
+        for discovery in (plays_api, tags_api, search_api, recommendations_api):
+            app.include_router(discovery.router)
     if "chat" in services:
         chat_endpoint.install(app)
     if "stream" in services:

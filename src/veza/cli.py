@@ -93,6 +93,24 @@ def migrate() -> None:
     console.print(f"schema: {before or 'empty'} -> {after}")
 
 
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the data (after loading rows behind Veza's back)."""
+    from veza.core.search.documents import reindex_all
+
+    settings = _settings()
+
+    async def run() -> int:
+        backends = await open_backends(settings)
+        try:
+            async with backends.db.engine.begin() as connection:
+                return await connection.run_sync(reindex_all)
+        finally:
+            await backends.close()
+
+    console.print(f"search index rebuilt: {asyncio.run(run()):,} rows indexed")
+
+
 def _read_password(username: str) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")

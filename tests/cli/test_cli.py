@@ -256,3 +256,22 @@ def test_serve_refuses_to_start_in_production_without_a_real_secret(
     assert "VEZA_SECRET_KEY" in reason
     assert "Traceback" not in reason
     assert not (cli_env.root / "var" / "secret_key").exists()
+
+
+# --- reindex ----------------------------------------------------------------------------
+
+
+def test_reindex_rebuilds_the_search_index(veza: Invoke, cli_env: CliEnv) -> None:
+    assert veza("migrate").exit_code == 0
+    result = veza("user", "create", "hamlet", "--email", "hamlet@example.org", input=PASSWORD)
+    assert result.exit_code == 0, result.output
+    query = "SELECT title FROM search_fts WHERE search_fts MATCH 'hamlet'"
+    with sqlite3.connect(cli_env.database_path) as db:
+        assert db.execute(query).fetchall() == [("hamlet",)]
+        db.execute("DELETE FROM search_documents")  # as if rows had been loaded behind our back
+        assert db.execute(query).fetchall() == []
+    rebuilt = veza("reindex")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "1 rows indexed" in rebuilt.output
+    with sqlite3.connect(cli_env.database_path) as db:
+        assert db.execute(query).fetchall() == [("hamlet",)]

@@ -22,7 +22,7 @@ from veza.api.deps import BackendsDep, CurrentPrincipal, SessionDep
 from veza.core.images import COVER_MAX_BYTES
 from veza.core.models import TrackStatus, Visibility
 from veza.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from veza.core.services import sessions
+from veza.core.services import sessions, tags
 from veza.core.services import tracks as service
 from veza.core.services.sessions import Principal
 from veza.core.text import check_plain_text
@@ -81,7 +81,12 @@ class TrackOut(BaseModel):
     cover_source: Literal["custom", "embedded"] | None = Field(
         description="The cover shown: uploaded by the owner, embedded in the file, or none."
     )
-    play_count: int
+    play_count: int = Field(
+        description="Plays that counted (30 s or half the track), owner's excluded."
+    )
+    listener_count: int = Field(description="Distinct listeners other than the owner.")
+    listening_seconds: float = Field(description="Seconds listened by others, in total.")
+    tags: list[str]
     created_at: datetime
     updated_at: datetime
     ready_at: datetime | None
@@ -176,12 +181,18 @@ async def list_tracks(
     owner: uuid.UUID | None = None,
     genre: Annotated[str | None, Query(max_length=64)] = None,
     visibility: Visibility | None = None,
+    tag: Annotated[
+        str | None, Query(max_length=64, description="Only tracks with this tag.")
+    ] = None,
     sort: service.Sort = "newest",
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Any:
     """Public tracks; your own (any visibility or state) when `owner` is you. Never unlisted."""
-    where = service.TrackFilter(owner_id=owner, genre=genre, visibility=visibility, sort=sort)
+    tag = tags.normalize(tag) if tag is not None else None
+    where = service.TrackFilter(
+        owner_id=owner, genre=genre, visibility=visibility, tag=tag, sort=sort
+    )
     page = await service.list_tracks(db, principal, where, limit=limit, cursor=cursor)
     return TrackPage(
         items=[TrackOut.model_validate(t) for t in page.items], next_cursor=page.next_cursor

@@ -13,6 +13,7 @@ from veza.core.cache import Cache
 from veza.core.cache_memory import MemoryCache
 from veza.core.db import Database
 from veza.core.ratelimit import RateLimiter
+from veza.core.search import kinds as _search_kinds  # noqa: F401  (index kept in step everywhere)
 from veza.core.security.passwords import Passwords
 from veza.core.security.tokens import AccessTokens
 from veza.core.storage import Storage

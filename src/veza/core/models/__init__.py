@@ -62,6 +62,15 @@ __all__ = [
     "ShareLink",
     "TrackLike",
 ]
-from veza.core.models.track import JobStatus, MediaJob, Track, TrackStatus, Visibility
+from veza.core.models.discovery import (
+    Play,
+    SearchDocument,
+    TrackCooccurrence,
+    TrackDislike,
+    TrackListen,
+)
 
-__all__ += ["JobStatus", "MediaJob", "Track", "TrackStatus", "Visibility"]
+__all__ = [*__all__, "Play", "SearchDocument", "TrackCooccurrence", "TrackDislike", "TrackListen"]
+from veza.core.models.track import JobStatus, MediaJob, Track, TrackStatus, TrackTag, Visibility
+
+__all__ += ["JobStatus", "MediaJob", "Track", "TrackStatus", "TrackTag", "Visibility"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from veza.core.db import Base, utcnow
 
@@ -88,9 +88,20 @@ class Track(Base):
     renditions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     play_count: Mapped[int] = mapped_column(default=0)
+    # Distinct listeners (other than the owner) and seconds they listened, kept as plays arrive.
+    listener_count: Mapped[int] = mapped_column(default=0)
+    listening_seconds: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     ready_at: Mapped[datetime | None]
+
+    tag_rows: Mapped[list[TrackTag]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True, order_by="TrackTag.tag"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
 
     @property
     def cover_source(self) -> str | None:
@@ -98,6 +109,17 @@ class Track(Base):
         if self.custom_cover:
             return "custom"
         return "embedded" if self.has_cover else None
+
+
+class TrackTag(Base):
+    """A free-form, normalised tag the owner put on a track (lower-case, at most 32 characters)."""
+
+    __tablename__ = "track_tags"
+
+    track_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
 class MediaJob(Base):

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select, true
+from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +34,7 @@ from veza.core.media.probe import SourceInfo, probe
 from veza.core.media.progress import publish_progress, wake_workers
 from veza.core.media.signing import DOWNLOAD_PURPOSE, StreamSigner
 from veza.core.media.tags import clean_text, fallback_title
-from veza.core.models import JobStatus, MediaJob, Track, TrackStatus, Visibility
+from veza.core.models import JobStatus, MediaJob, Track, TrackStatus, TrackTag, Visibility
 from veza.core.pagination import Page, keyset_page
 from veza.core.services.sessions import Principal
 
@@ -128,6 +128,7 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
             sample_rate=info.sample_rate,
             channels=info.channels,
             renditions={},
+            tag_rows=[],  # loaded (empty), so the answer never has to fetch it
         )
         db.add(track)
         await db.flush()
@@ -190,6 +191,7 @@ class TrackFilter:
     owner_id: uuid.UUID | None = None
     genre: str | None = None
     visibility: Visibility | None = None
+    tag: str | None = None
     sort: Sort = "newest"
 
 
@@ -209,6 +211,9 @@ def _listing(principal: Principal | None, where: TrackFilter) -> Select[Track]:
         query = query.where(Track.genre == where.genre)
     if where.visibility is not None:
         query = query.where(Track.visibility == where.visibility)
+    if where.tag:
+        tagged = select(TrackTag.track_id).where(TrackTag.tag == where.tag)
+        query = query.where(Track.id.in_(tagged))
     return query
 
 
@@ -236,7 +241,7 @@ async def update_track(db: AsyncSession, track: Track, changes: dict[str, Any]) 
 
 async def delete_track(backends: Backends, db: AsyncSession, track: Track) -> None:
     """Remove the rows (the job goes with the track) and then every stored file."""
-    await db.execute(delete(Track).where(Track.id == track.id))
+    await db.delete(track)  # through the ORM, so the search index forgets it too
     await db.commit()
     await backends.storage.delete_prefix(layout.track_prefix(track.id))
 

@@ -1,0 +1,1 @@
+"""Full-text search over every registered kind of document (tracks, users, rooms, ...)."""
