@@ -15,6 +15,7 @@ from veza import __version__
 from veza.api import admin, auth, chat_admin, users
 from veza.api import auth_email as auth_email_api
 from veza.api import auth_mfa as auth_mfa_api
+from veza.api import auth_oauth as auth_oauth_api
 from veza.api import comments as comments_api
 from veza.api import feed as feed_api
 from veza.api import messages as messages_api
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
             app.include_router(module.router)
         app.include_router(auth_email_api.router)
         app.include_router(auth_mfa_api.router)
+        app.include_router(auth_oauth_api.router)
         app.include_router(personal_tokens_api.router)
         app.include_router(rooms_api.router)
         app.include_router(messages_api.router)

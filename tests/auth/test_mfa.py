@@ -70,22 +70,19 @@ async def test_login_with_2fa_takes_two_steps(
     assert status.json() == {"enabled": True, "recovery_codes_left": 10}
 
     mfa_token = await first_step(client)
-    done = await client.post(
-        "/api/v1/auth/login/mfa", json={"mfa_token": mfa_token, "code": app_code(secret, 1)}
-    )
+    code = app_code(secret, 1)  # a step ahead of the one enabling used
+    done = await client.post("/api/v1/auth/login/mfa", json={"mfa_token": mfa_token, "code": code})
     assert done.status_code == 200, done.text
     access = done.json()["access_token"]
     me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {access}"})
     assert me.json()["username"] == "hamlet"
     assert (await audit_events(app, "auth.login"))[-1].details["mfa"] == "totp"
 
-    again = await client.post(
-        "/api/v1/auth/login/mfa", json={"mfa_token": mfa_token, "code": app_code(secret, 1)}
-    )
+    again = await client.post("/api/v1/auth/login/mfa", json={"mfa_token": mfa_token, "code": code})
     assert_error(again, 401, "invalid_mfa_token")  # the step token is spent
     replay_token = await first_step(client)
     replay = await client.post(
-        "/api/v1/auth/login/mfa", json={"mfa_token": replay_token, "code": app_code(secret, 1)}
+        "/api/v1/auth/login/mfa", json={"mfa_token": replay_token, "code": code}
     )
     assert_error(replay, 401, "invalid_mfa_code")  # a code works once
     forged = await client.post("/api/v1/auth/login/mfa", json={"mfa_token": "x" * 43, "code": "1"})
