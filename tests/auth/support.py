@@ -7,13 +7,15 @@ import email
 import email.policy
 import re
 import socket
+from datetime import timedelta
 from email.message import EmailMessage
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from veza.core.models import AuditEvent
+from veza.core.db import utcnow
+from veza.core.models import AuditEvent, EmailToken
 
 
 class Inbox:
@@ -63,3 +65,10 @@ async def audit_events(app: FastAPI, event: str) -> list[AuditEvent]:
     async with app.state.backends.db.session() as db:
         query = select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.at)
         return list((await db.scalars(query)).all())
+
+
+async def expire_tokens(app: FastAPI) -> None:
+    """Every mailed token's time runs out."""
+    async with app.state.backends.db.session() as db:
+        await db.execute(update(EmailToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        await db.commit()

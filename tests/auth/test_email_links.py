@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import update
 
-from auth.support import Inbox, audit_events, link_token
+from auth.support import Inbox, audit_events, expire_tokens, link_token
 from conftest import PASSWORD, Account, assert_error, register
-from veza.core.db import utcnow
-from veza.core.models import EmailToken
 
 NEW_PASSWORD = "a brand new pass phrase"
-
-
-async def expire_tokens(app: FastAPI) -> None:
-    async with app.state.backends.db.session() as db:
-        await db.execute(update(EmailToken).values(expires_at=utcnow() - timedelta(seconds=1)))
-        await db.commit()
 
 
 async def test_register_mails_a_verification_link_that_works_once(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from auth.support import Inbox, audit_events, link_token
+from auth.support import Inbox, audit_events, expire_tokens, link_token
 from conftest import Account, AppFactory, assert_error, client_for, register
 
 
@@ -36,6 +36,18 @@ async def test_magic_link_signs_in_once_and_verifies_the_address(
     assert_error(forged, 400, "invalid_token")
     reasons = [e.details["reason"] for e in await audit_events(app, "auth.email_token_refused")]
     assert reasons == ["token_used", "invalid_token"]
+
+
+async def test_expired_magic_link_is_refused(
+    app: FastAPI, client: httpx.AsyncClient, inbox: Inbox, hamlet: Account
+) -> None:
+    await client.post("/api/v1/auth/magic-link", json={"email": hamlet.email})
+    token = link_token((await inbox.wait_for(hamlet.email, 2))[1], "/magic")
+    await expire_tokens(app)
+    expired = await client.post("/api/v1/auth/magic-link/verify", json={"token": token})
+    assert_error(expired, 400, "token_expired")
+    (event,) = await audit_events(app, "auth.email_token_refused")
+    assert event.details == {"purpose": "magic_link", "reason": "token_expired"}
 
 
 async def test_magic_link_for_an_unknown_address_looks_the_same(
