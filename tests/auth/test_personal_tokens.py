@@ -132,3 +132,13 @@ async def test_bad_token_requests_are_refused(client: httpx.AsyncClient, hamlet:
     ):
         response = await client.post("/api/v1/auth/tokens", json=body, headers=hamlet.auth)
         assert response.status_code == 422, body
+
+
+async def test_tokens_work_where_signing_in_is_optional(
+    client: httpx.AsyncClient, hamlet: Account
+) -> None:
+    token = (await create(client, hamlet, ["read"]))["token"]
+    listed = await client.get("/api/v1/tracks", headers=bearer(token))
+    assert listed.status_code == 200, listed.text
+    forged = await client.get("/api/v1/tracks", headers=bearer("vzp_" + "B" * 43))
+    assert_error(forged, 401, "invalid_token")

@@ -100,6 +100,18 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_optional_principal(
+    request: Request,
+    backends: BackendsDep,
+    client: ClientDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller if a token is sent (a bad token is still a 401), else anonymous."""
+    if bearer is None:
+        return None
+    return await get_principal(request, backends, client, bearer)
+
+
 async def get_current_user(principal: CurrentPrincipal, db: SessionDep) -> User:
     user = await db.get(User, principal.user_id)
     if user is None:
