@@ -1,8 +1,9 @@
 """A real OpenID Connect provider for the tests, built from Authlib's server parts.
 
-It serves discovery, authorize (signs in whoever the test says is at the keyboard, and
-redirects back with a code), token (authorization code with PKCE S256 required) and userinfo,
-over real HTTP on 127.0.0.1.
+It serves OIDC discovery, authorize (signs in whoever the test says is at the keyboard, and
+redirects back with a code), token (authorization code with PKCE S256 required) and userinfo
+with the standard claims (`sub`, `email`, `email_verified`, ...), over real HTTP on 127.0.0.1.
+It issues no `id_token`, which Veza does not use.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
-"""Talking to a provider with Authlib: the authorize URL (state, PKCE S256, nonce), the code
-exchange, and the profile with the provider's word on whether the email is verified."""
+"""Talking to a provider with Authlib: the authorize URL (state, PKCE S256), the code exchange,
+and the profile with the provider's word on whether the email is verified.
+
+The profile comes from the userinfo endpoint, called over the back channel with the access
+token the code was traded for; an OIDC `id_token` in the token answer is not used.
+"""
 
 from __future__ import annotations
 
@@ -68,13 +72,12 @@ def _session(provider: Provider, redirect_uri: str) -> AsyncOAuth2Client:
 
 
 async def authorize_url(
-    provider: Provider, redirect_uri: str, *, state: str, code_verifier: str, nonce: str
+    provider: Provider, redirect_uri: str, *, state: str, code_verifier: str
 ) -> str:
     found = await endpoints(provider)
     async with _session(provider, redirect_uri) as session:
-        extra = {"nonce": nonce} if provider.kind == "oidc" else {}
         url, _ = session.create_authorization_url(
-            found.authorize_url, state=state, code_verifier=code_verifier, **extra
+            found.authorize_url, state=state, code_verifier=code_verifier
         )
     return str(url)
 

@@ -61,9 +61,9 @@ async def start(
 ) -> tuple[str, str]:
     """The provider's authorize URL and the state the browser must bring back (its cookie)."""
     provider = provider_named(backends, name)
-    state, verifier, nonce = new_opaque_token(), secrets.token_urlsafe(48), new_opaque_token()
+    state, verifier = new_opaque_token(), secrets.token_urlsafe(48)
     url = await oauth_client.authorize_url(
-        provider, redirect_uri(backends, provider), state=state, code_verifier=verifier, nonce=nonce
+        provider, redirect_uri(backends, provider), state=state, code_verifier=verifier
     )
     stored = {"p": provider.name, "v": verifier, "u": str(link_user_id) if link_user_id else None}
     await backends.cache.set(f"oauth:state:{hash_token(state)}", json.dumps(stored), STATE_SECONDS)
