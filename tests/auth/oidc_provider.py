@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 from authlib.oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, JsonRequest, OAuth2Request
+from authlib.oauth2.rfc6749 import ClientMixin, JsonRequest, OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -220,8 +220,12 @@ def make_app(state: State, issuer: list[str]) -> Starlette:
 
     async def authorize(request: Request) -> Response:
         oauth_request = await _oauth_request(request)
+        try:  # the consent step: validates client, redirect URI, scope and the PKCE challenge
+            grant = server.get_consent_grant(oauth_request, end_user=state.user)
+        except OAuth2Error as error:
+            return JSONResponse(dict(error.get_body()), status_code=error.status_code)
         response: Response = server.create_authorization_response(
-            oauth_request, grant_user=state.user
+            oauth_request, grant_user=state.user, grant=grant
         )
         return response
 

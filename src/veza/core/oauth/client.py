@@ -7,15 +7,22 @@ token the code was traded for; an OIDC `id_token` in the token answer is not use
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
 
 from veza.core.errors import BadRequest
 from veza.core.oauth.providers import Provider
+
+with warnings.catch_warnings():
+    # Authlib would rather have httpx2; this project pins httpx, whose API Authlib still uses.
+    # (Importing Authlib's warning class first lets this filter go in front of Authlib's own.)
+    warnings.filterwarnings("ignore", "The httpx module", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 TIMEOUT_SECONDS = 10.0
 
