@@ -13,10 +13,14 @@ from fastapi.responses import HTMLResponse
 
 from veza import __version__
 from veza.api import admin, auth, chat_admin, users
+from veza.api import auth_email as auth_email_api
+from veza.api import auth_mfa as auth_mfa_api
+from veza.api import auth_oauth as auth_oauth_api
 from veza.api import comments as comments_api
 from veza.api import feed as feed_api
 from veza.api import messages as messages_api
 from veza.api import notifications as notifications_api
+from veza.api import personal_tokens as personal_tokens_api
 from veza.api import playlists as playlists_api
 from veza.api import plays as plays_api
 from veza.api import recommendations as recommendations_api
@@ -117,6 +121,10 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
     if "api" in services:
         for module in (auth, users, admin):
             app.include_router(module.router)
+        app.include_router(auth_email_api.router)
+        app.include_router(auth_mfa_api.router)
+        app.include_router(auth_oauth_api.router)
+        app.include_router(personal_tokens_api.router)
         app.include_router(rooms_api.router)
         app.include_router(messages_api.router)
         app.include_router(chat_admin.router)

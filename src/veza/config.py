@@ -131,6 +131,43 @@ class Settings(BaseSettings):
         None, description="Extra words for the profanity filter, one a line (# comments)."
     )
 
+    # Sign-in beyond passwords (docs/sign-in.md).
+    mail_from: str = Field("Veza <noreply@localhost>", description="From: of outgoing mail.")
+    mail_dir: Path | None = Field(
+        None,
+        description="Without SMTP, mail is written here as .eml files (default data_dir/mail).",
+    )
+    require_verified_email: bool = Field(
+        False, description="Refuse REST writes (outside /auth) from accounts with unverified email."
+    )
+    mail_requests_per_hour: int = Field(
+        5, ge=1, description="Mailed links (verify, reset, magic) per address per hour."
+    )
+    mail_requests_per_ip_per_hour: int = Field(
+        30, ge=1, description="Mailed-link requests per client address per hour."
+    )
+    mfa_failures_per_15min: int = Field(
+        5, ge=1, description="Wrong 2FA codes per account before a 15-minute lockout."
+    )
+    personal_tokens_per_user: int = Field(
+        50, ge=1, le=1000, description="Live personal access tokens one user may hold."
+    )
+    oauth_google_client_id: str | None = Field(None, description="Google OAuth client id.")
+    oauth_google_client_secret: SecretStr | None = Field(None, description="Its secret.")
+    oauth_github_client_id: str | None = Field(None, description="GitHub OAuth app client id.")
+    oauth_github_client_secret: SecretStr | None = Field(None, description="Its secret.")
+    oauth_discord_client_id: str | None = Field(None, description="Discord OAuth client id.")
+    oauth_discord_client_secret: SecretStr | None = Field(None, description="Its secret.")
+    oidc_name: str = Field(
+        "oidc", pattern=r"^[a-z0-9_-]{1,32}$", description="URL name of the generic OIDC provider."
+    )
+    oidc_label: str = Field("Single sign-on", description="Button label of the OIDC provider.")
+    oidc_discovery_url: str | None = Field(
+        None, description="Generic OIDC provider: its .well-known/openid-configuration URL."
+    )
+    oidc_client_id: str | None = Field(None, description="Generic OIDC client id.")
+    oidc_client_secret: SecretStr | None = Field(None, description="Generic OIDC client secret.")
+
     @field_validator("chat_profanity_words_file")
     @classmethod
     def _readable_file(cls, value: Path | None) -> Path | None:

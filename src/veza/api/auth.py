@@ -19,6 +19,7 @@ from veza.api.deps import (
 from veza.api.schemas import UserMe
 from veza.core.models import User
 from veza.core.services import accounts, audit, sessions
+from veza.core.services.mfa import MfaChallenge
 from veza.core.services.sessions import TokenPair
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -61,6 +62,21 @@ class TokenOut(BaseModel):
         )
 
 
+class MfaRequiredOut(BaseModel):
+    """The password (or link) was right; send a code to `/auth/login/mfa` with this token."""
+
+    mfa_required: Literal[True] = True
+    mfa_token: str
+    expires_in: int = Field(description="Seconds left to send the code.")
+
+
+def signed_in(user: User, result: TokenPair | MfaChallenge) -> TokenOut | MfaRequiredOut:
+    """The answer of every sign-in: a token pair, or the 2FA step when the account has 2FA."""
+    if isinstance(result, MfaChallenge):
+        return MfaRequiredOut(mfa_token=result.mfa_token, expires_in=result.expires_in)
+    return TokenOut.of(user, result)
+
+
 class SessionOut(BaseModel):
     id: uuid.UUID
     created_at: datetime
@@ -91,12 +107,12 @@ async def register(
 @router.post("/login")
 async def login(
     body: LoginIn, backends: BackendsDep, db: SessionDep, client: ClientDep
-) -> TokenOut:
-    """Sign in with a username or email and a password."""
-    user, pair = await accounts.login(
+) -> TokenOut | MfaRequiredOut:
+    """Sign in with a username or email and a password; with 2FA on, a second step follows."""
+    user, result = await accounts.login(
         backends, db, login=body.login, password=body.password, client=client
     )
-    return TokenOut.of(user, pair)
+    return signed_in(user, result)
 
 
 @router.post("/refresh")

@@ -12,11 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veza.core.backends import Backends
 from veza.core.errors import Forbidden, Unauthorized
 from veza.core.models import User
-from veza.core.services import sessions
+from veza.core.services import credentials, personal_tokens
 from veza.core.services.audit import ClientInfo
 from veza.core.services.sessions import Principal
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login.")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Sign-in and account security stay open to unverified accounts (so they can verify).
+AUTH_PREFIX = "/api/v1/auth/"
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token from /api/v1/auth/login, or a personal access token (vzp_...).",
+)
+# The one sign-in route a personal access token may call.
+TOKEN_ALLOWED_AUTH_PATHS = frozenset({"/api/v1/auth/me"})
 
 
 # Dependencies are `async def` even when they never await: FastAPI runs plain `def`
@@ -49,19 +57,59 @@ async def get_client(request: Request) -> ClientInfo:
 ClientDep = Annotated[ClientInfo, Depends(get_client)]
 
 
+async def _check_token_scope(
+    request: Request, backends: Backends, principal: Principal, client: ClientInfo
+) -> None:
+    """A personal token reaches no sign-in management, and only what its scopes allow."""
+    path = request.url.path
+    if path.startswith(AUTH_PREFIX) and path not in TOKEN_ALLOWED_AUTH_PATHS:
+        raise Forbidden(
+            "personal access tokens cannot manage sign-in; sign in with a password",
+            code="token_not_allowed",
+        )
+    needed = "read" if request.method in SAFE_METHODS else "write"
+    if principal.scopes is not None and needed not in principal.scopes:
+        await personal_tokens.refuse_scope(backends, principal, needed, client)
+
+
 async def get_principal(
     request: Request,
     backends: BackendsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    client: ClientDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None:
+    if bearer is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
-    principal = await sessions.authenticate(backends, credentials.credentials)
+    principal, _ = await credentials.authenticate(backends, bearer.credentials, client)
     request.state.user_id = str(principal.user_id)
+    if principal.scopes is not None:
+        await _check_token_scope(request, backends, principal, client)
+    if (
+        backends.settings.require_verified_email
+        and not principal.email_verified
+        and request.method not in SAFE_METHODS
+        and not request.url.path.startswith(AUTH_PREFIX)
+    ):
+        raise Forbidden(
+            "confirm your email address first (see the mail, or ask for a new one)",
+            code="email_not_verified",
+        )
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_optional_principal(
+    request: Request,
+    backends: BackendsDep,
+    client: ClientDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller if a token is sent (a bad token is still a 401), else anonymous."""
+    if bearer is None:
+        return None
+    return await get_principal(request, backends, client, bearer)
 
 
 async def get_current_user(principal: CurrentPrincipal, db: SessionDep) -> User:

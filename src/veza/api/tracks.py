@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -18,34 +17,20 @@ from pydantic import (
     model_validator,
 )
 
-from veza.api.deps import BackendsDep, CurrentPrincipal, SessionDep
+from veza.api.deps import BackendsDep, CurrentPrincipal, SessionDep, get_optional_principal
 from veza.core.images import COVER_MAX_BYTES
 from veza.core.models import TrackStatus, Visibility
 from veza.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from veza.core.services import sessions, tags
+from veza.core.services import tags
 from veza.core.services import tracks as service
 from veza.core.services.sessions import Principal
 from veza.core.text import check_plain_text
 
 router = APIRouter(prefix="/api/v1/tracks", tags=["tracks"])
-_bearer = HTTPBearer(auto_error=False)
 UPLOAD_CHUNK = 1024 * 1024
 
 
-async def optional_principal(
-    request: Request,
-    backends: BackendsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal | None:
-    """The caller if a token is sent (a bad token is still a 401), else anonymous."""
-    if credentials is None:
-        return None
-    principal = await sessions.authenticate(backends, credentials.credentials)
-    request.state.user_id = str(principal.user_id)
-    return principal
-
-
-MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+MaybePrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
 class TrackOut(BaseModel):

@@ -31,7 +31,8 @@ from veza.core.backends import Backends
 from veza.core.errors import Forbidden, RateLimited, Unauthorized, VezaError
 from veza.core.models import User
 from veza.core.observability.logging import get_logger
-from veza.core.services import chat_bans, sessions
+from veza.core.services import chat_bans, credentials
+from veza.core.services.audit import ClientInfo
 from veza.core.services.chat_events import user_subject
 from veza.core.web.middleware import client_ip
 
@@ -75,8 +76,12 @@ async def _first_token(websocket: WebSocket, limits: ChatLimits) -> tuple[str, s
 
 async def _open(websocket: WebSocket, backends: Backends, limits: ChatLimits) -> Connection:
     token, request_id = await _first_token(websocket, limits)
-    claims = backends.tokens.verify(token)
-    principal = await sessions.authenticate(backends, token)
+    client = ClientInfo(
+        ip=client_ip(websocket.scope), user_agent=websocket.headers.get("user-agent")
+    )
+    principal, expires_at = await credentials.authenticate(backends, token, client)
+    if principal.scopes is not None and "write" not in principal.scopes:
+        raise Unauthorized("chat needs a token with the write scope", code="insufficient_scope")
     async with backends.db.session() as db:
         await chat_bans.ensure_not_banned(db, principal.user_id)
         username = await db.scalar(select(User.username).where(User.id == principal.user_id))
@@ -85,13 +90,13 @@ async def _open(websocket: WebSocket, backends: Backends, limits: ChatLimits) ->
         user_id=principal.user_id,
         username=username or "",
         token=token,
-        token_expires_at=claims.expires_at,
+        token_expires_at=expires_at,
         limits=limits,
     )
     ready = {
         "user": {"id": str(principal.user_id), "username": connection.username},
         "connection_id": str(connection.id),
-        "expires_at": claims.expires_at.isoformat(),
+        "expires_at": expires_at.isoformat(),
     }
     if request_id is not None:
         connection.push(p.ack(request_id, ready))

@@ -16,7 +16,7 @@ from veza.chat.hub import Hub
 from veza.core.backends import Backends
 from veza.core.errors import Unauthorized
 from veza.core.models import Message, RoomMember
-from veza.core.services import chat_events, messages, notifications, presence, rooms, sessions
+from veza.core.services import chat_events, credentials, messages, notifications, presence, rooms
 from veza.core.services.chat_events import message_data, room_subject
 
 
@@ -65,13 +65,12 @@ class Handlers:
 
     async def auth(self, frame: p.Auth) -> dict[str, Any]:
         """A fresh token for a live connection (before the old one expires); same user only."""
-        claims = self.backends.tokens.verify(frame.token)
-        principal = await sessions.authenticate(self.backends, frame.token)
+        principal, expires_at = await credentials.authenticate(self.backends, frame.token)
         if principal.user_id != self.me:
             raise Unauthorized("token is for another user", code="invalid_token")
         self.connection.token = frame.token
-        self.connection.token_expires_at = claims.expires_at
-        return {"expires_at": claims.expires_at.isoformat()}
+        self.connection.token_expires_at = expires_at
+        return {"expires_at": expires_at.isoformat()}
 
     async def subscribe(self, frame: p.Subscribe) -> None:
         """Watch a room; with `since_seq`, the answer carries what was missed (up to a bound)."""

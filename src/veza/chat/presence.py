@@ -12,7 +12,7 @@ from veza.chat.hub import Hub
 from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import Unauthorized
-from veza.core.services import chat_events, presence, rooms, sessions
+from veza.core.services import chat_events, credentials, presence, rooms
 from veza.core.services.presence import Status
 
 
@@ -51,7 +51,7 @@ async def heartbeat(backends: Backends, hub: Hub, connection: Connection) -> Non
             connection.close(CLOSE_UNAUTHORIZED, "access token expired; reconnect with a new one")
             return
         try:
-            await sessions.authenticate(backends, connection.token)
+            await credentials.authenticate(backends, connection.token)
         except Unauthorized as exc:
             connection.close(CLOSE_UNAUTHORIZED, exc.message)
             return

@@ -12,6 +12,8 @@ from veza.core.bus_memory import MemoryBus
 from veza.core.cache import Cache
 from veza.core.cache_memory import MemoryCache
 from veza.core.db import Database
+from veza.core.mail.files import FileTransport
+from veza.core.mail.transport import Outbox, Transport
 from veza.core.ratelimit import RateLimiter
 from veza.core.search import kinds as _search_kinds  # noqa: F401  (index kept in step everywhere)
 from veza.core.security.passwords import Passwords
@@ -32,8 +34,10 @@ class Backends:
     limiter: RateLimiter
     passwords: Passwords
     tokens: AccessTokens
+    outbox: Outbox
 
     async def close(self) -> None:
+        await self.outbox.drain()
         await self.bus.close()
         await self.cache.close()
         await self.db.close()
@@ -52,6 +56,15 @@ async def open_cache(settings: Settings) -> Cache:
     from veza.core.cache_redis import RedisCache
 
     return RedisCache(settings.redis_url, prefix=settings.redis_prefix)
+
+
+def open_mail_transport(settings: Settings) -> Transport:
+    """SMTP when VEZA_SMTP_URL is set, else .eml files under the data directory."""
+    if settings.smtp_url:
+        from veza.core.mail.smtp import SmtpTransport
+
+        return SmtpTransport(settings.smtp_url)
+    return FileTransport(settings.mail_dir or settings.data_dir / "mail")
 
 
 async def open_bus(settings: Settings) -> Bus:
@@ -83,4 +96,5 @@ async def open_backends(settings: Settings) -> Backends:
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
         ),
+        outbox=Outbox(open_mail_transport(settings)),
     )

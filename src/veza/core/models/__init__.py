@@ -71,6 +71,24 @@ from veza.core.models.discovery import (
 )
 
 __all__ = [*__all__, "Play", "SearchDocument", "TrackCooccurrence", "TrackDislike", "TrackListen"]
+from veza.core.models.signin import (
+    EmailToken,
+    EmailTokenPurpose,
+    OAuthIdentity,
+    PersonalToken,
+    RecoveryCode,
+    TotpCredential,
+)
+
+__all__ = [
+    *__all__,
+    "EmailToken",
+    "EmailTokenPurpose",
+    "OAuthIdentity",
+    "PersonalToken",
+    "RecoveryCode",
+    "TotpCredential",
+]
 from veza.core.models.track import JobStatus, MediaJob, Track, TrackStatus, TrackTag, Visibility
 
 __all__ += ["JobStatus", "MediaJob", "Track", "TrackStatus", "TrackTag", "Visibility"]

@@ -12,11 +12,13 @@ from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import Conflict, InvalidInput, Unauthorized
 from veza.core.models import User, UserStatus
+from veza.core.models.signin import EmailTokenPurpose
 from veza.core.observability.metrics import AUTH_ATTEMPTS
 from veza.core.ratelimit import Limit
 from veza.core.security.passwords import check_password_policy
-from veza.core.services import audit, sessions
+from veza.core.services import audit, email_tokens, mfa, sessions
 from veza.core.services.audit import ClientInfo
+from veza.core.services.mfa import MfaChallenge
 from veza.core.services.sessions import Principal, TokenPair
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{3,32}$")
@@ -86,7 +88,9 @@ async def register(
         raise Conflict("that username or email is already taken", code="account_taken") from None
     audit.record(db, "auth.register", client, actor_id=user.id, target_user_id=user.id)
     pair = await sessions.start_session(backends, db, user, client, method="password")
+    verification = email_tokens.issue(backends, db, user, EmailTokenPurpose.verify_email)
     await db.commit()
+    verification.send(backends)
     AUTH_ATTEMPTS.labels(result="registered").inc()
     return user, pair
 
@@ -103,9 +107,9 @@ async def find_by_login(db: AsyncSession, login: str) -> User | None:
 
 async def login(
     backends: Backends, db: AsyncSession, *, login: str, password: str, client: ClientInfo
-) -> tuple[User, TokenPair]:
+) -> tuple[User, TokenPair | MfaChallenge]:
     """Password sign-in. Failures per account and IP are limited; messages never tell which part
-    was wrong, so they do not reveal who has an account."""
+    was wrong, so they do not reveal who has an account. With 2FA on, a challenge comes back."""
     limit = login_limit(backends)
     limit_key = f"{login.strip().lower()}|{client.ip}"
     await backends.limiter.ensure_below(limit, limit_key)
@@ -131,11 +135,12 @@ async def login(
     if user.password_hash and backends.passwords.needs_rehash(user.password_hash):
         user.password_hash = await backends.passwords.hash(password)
     await backends.limiter.reset(limit, limit_key)
-    audit.record(db, "auth.login", client, actor_id=user.id, target_user_id=user.id)
-    pair = await sessions.start_session(backends, db, user, client, method="password")
+    result = await mfa.sign_in(backends, db, user, client, method="password")
+    if isinstance(result, TokenPair):
+        audit.record(db, "auth.login", client, actor_id=user.id, target_user_id=user.id)
     await db.commit()
     AUTH_ATTEMPTS.labels(result="success").inc()
-    return user, pair
+    return user, result
 
 
 async def change_password(

@@ -36,6 +36,9 @@ class Principal:
     user_id: uuid.UUID
     session_id: uuid.UUID
     role: Role
+    email_verified: bool = True
+    # A personal access token's scopes; None for a signed-in session, which may do everything.
+    scopes: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -191,14 +194,21 @@ async def authenticate(backends: Backends, access_token: str) -> Principal:
     if cached == "revoked":
         raise Unauthorized("session has ended; sign in again", code="session_revoked")
     if cached is not None:
-        user_id, role = json.loads(cached)
+        user_id, role, *verified = json.loads(cached)
         if user_id != str(claims.user_id):
             raise Unauthorized("invalid access token", code="invalid_token")
-        return Principal(claims.user_id, claims.session_id, Role(role))
+        email_verified = bool(verified[0]) if verified else True  # entries cached before 0009
+        return Principal(claims.user_id, claims.session_id, Role(role), email_verified)
     async with backends.db.session() as db:
         row = (
             await db.execute(
-                select(AuthSession.revoked_at, AuthSession.expires_at, User.role, User.status)
+                select(
+                    AuthSession.revoked_at,
+                    AuthSession.expires_at,
+                    User.role,
+                    User.status,
+                    User.email_verified_at,
+                )
                 .join(User, User.id == AuthSession.user_id)
                 .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
             )
@@ -207,7 +217,10 @@ async def authenticate(backends: Backends, access_token: str) -> Principal:
         raise Unauthorized("session has ended; sign in again", code="session_revoked")
     if row.status != UserStatus.active:
         raise Unauthorized("account is suspended", code="account_suspended")
+    verified = row.email_verified_at is not None
     await backends.cache.add(
-        key, json.dumps([str(claims.user_id), row.role.value]), ttl=PRINCIPAL_CACHE_SECONDS
+        key,
+        json.dumps([str(claims.user_id), row.role.value, int(verified)]),
+        ttl=PRINCIPAL_CACHE_SECONDS,
     )
-    return Principal(claims.user_id, claims.session_id, row.role)
+    return Principal(claims.user_id, claims.session_id, row.role, verified)

@@ -1,0 +1,1 @@
+"""Outgoing mail: a `Transport` protocol (SMTP or .eml files) behind an `Outbox` that retries."""
