@@ -104,10 +104,11 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         code = self.protocol.close_code
-        if code is not None or exc is not None:
+        if self.ready.done():  # a handshake that failed is retried, not counted as a close
             self.stats.closes[code or 1006] += 1
-        if not self.ready.done():
+        else:
             self.ready.set_exception(ConnectionError(f"closed before ready ({code})"))
+            self.ready.exception()  # retrieved here; `connect` raises its own error
         if not self.closed.done():
             self.closed.set_result(code)
         for waiting in self.waiting.values():
@@ -151,12 +152,17 @@ async def connect(url: str, stats: Stats, *, wait: float = 60) -> Client:
     return client
 
 
-async def connect_all(urls: list[str], stats: Stats, *, at_once: int = 100) -> list[Client]:
-    """Open every connection, at most `at_once` handshakes in flight."""
+async def connect_all(urls: list[str], stats: Stats, *, at_once: int = 50) -> list[Client]:
+    """Open every connection, at most `at_once` handshakes in flight, retrying a refused one."""
     gate = asyncio.Semaphore(at_once)
 
     async def one(url: str) -> Client:
         async with gate:
+            for attempt in range(5):
+                try:
+                    return await connect(url, stats)
+                except (OSError, TimeoutError):  # ConnectionError is an OSError
+                    await asyncio.sleep(1 + attempt)
             return await connect(url, stats)
 
     return list(await asyncio.gather(*(one(url) for url in urls)))

@@ -67,7 +67,16 @@ async def handler(ws: ServerConnection) -> None:
 
 async def main(port: int) -> None:
     raise_open_files_limit()
-    async with serve(handler, "127.0.0.1", port, compression=None, max_queue=None) as server:
+    # As uvicorn: a 2,048-connection backlog and no handshake timeout under load.
+    async with serve(
+        handler,
+        "127.0.0.1",
+        port,
+        compression=None,
+        max_queue=None,
+        open_timeout=None,
+        backlog=2048,
+    ) as server:
         await server.serve_forever()
 
 
