@@ -249,7 +249,7 @@ class Results:
         )
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         print("\n".join(self.fanout))
-        print("\n| server | receivers | messages/s | p50 ms | p99 ms | lost |")
+        print("\n| server | receivers | messages/s | p50 ms | p99 ms | late |")
         print("|---|---|---|---|---|---|")
         print("\n".join(self.e2e))
 
