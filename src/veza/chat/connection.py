@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -107,7 +108,9 @@ class Connection:
         self.floors: dict[uuid.UUID, int] = {}
         # Live events that arrive while a subscribe is being answered wait here.
         self.pending: dict[uuid.UUID, list[tuple[str, int | None]]] = {}
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=limits.send_queue_frames)
+        # Frames waiting for the writer; never longer than `limits.send_queue_frames`.
+        self._queue: deque[str] = deque()
+        self._writer_idle: asyncio.Future[None] | None = None  # set while the writer waits
         self.close_code: int | None = None
         self.close_reason = ""
         self.close_requested = asyncio.Event()
@@ -121,10 +124,16 @@ class Connection:
         """Queue a frame without waiting; a full queue closes the connection."""
         if self.closing:
             return
-        try:
-            self._queue.put_nowait(text)
-        except asyncio.QueueFull:
+        if len(self._queue) >= self.limits.send_queue_frames:
             self.close(CLOSE_TRY_LATER, "client too slow: send queue full")
+            return
+        self._queue.append(text)
+        self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        idle = self._writer_idle
+        if idle is not None and not idle.done():
+            idle.set_result(None)
 
     def deliver(self, room_id: uuid.UUID | None, text: str, seq: int | None) -> None:
         """A live event from the hub, unless the client already has it or left the room."""
@@ -154,24 +163,31 @@ class Connection:
         self.pending.pop(room_id, None)
 
     def close(self, code: int, reason: str) -> None:
-        """Ask the writer to close after nothing more (frames still queued are dropped)."""
+        """Ask the writer to close after the frames already queued (later ones are dropped)."""
         if self.closing:
             return
         self.close_code, self.close_reason = code, reason
         self.close_requested.set()
-        while True:
-            try:
-                self._queue.put_nowait(None)
-                return
-            except asyncio.QueueFull:
-                self._queue.get_nowait()
+        self._wake_writer()
 
     async def write(self) -> None:
         """Send queued frames until asked to close, then close the socket with the reason.
 
         A send waits while the peer does not read (TCP flow control); the queue then fills,
-        and the connection is closed rather than buffered without bound.
+        and the connection is closed rather than buffered without bound. The writer sleeps
+        only when the queue is empty and drains it in one go when woken: a room event costs
+        each connection an append, not a queue round trip.
         """
-        while (text := await self._queue.get()) is not None:
-            await self.websocket.send_text(text)
+        queue = self._queue
+        loop = asyncio.get_running_loop()
+        while True:
+            while queue:
+                await self.websocket.send_text(queue.popleft())
+            if self.closing:
+                break
+            self._writer_idle = loop.create_future()
+            try:
+                await self._writer_idle
+            finally:
+                self._writer_idle = None
         await self.websocket.close(self.close_code or 1000, self.close_reason)
