@@ -24,7 +24,8 @@ export interface SubscribeAck {
   presence: Record<string, string>;
 }
 
+/** The `history` verb's ack (the REST route calls the list `items`). */
 export interface HistoryAck {
-  items: Message[];
+  messages: Message[];
   has_more: boolean;
 }

@@ -24,7 +24,7 @@ export function useRoom(roomId: string, me: string) {
         limit: PAGE,
         ...(first !== undefined ? { before_seq: first } : {}),
       });
-      dispatch({ type: "history", messages: page.items, hasMore: page.has_more });
+      dispatch({ type: "history", messages: page.messages, hasMore: page.has_more });
     } catch (caught) {
       setError(caught);
     } finally {
