@@ -13,6 +13,8 @@ const Library = lazy(() => import("./pages/Library"));
 const Profile = lazy(() => import("./pages/Profile"));
 const Chat = lazy(() => import("./chat/ChatPage"));
 const PlaylistPage = lazy(() => import("./pages/PlaylistPage"));
+const Settings = lazy(() => import("./pages/settings/SettingsPage"));
+const Admin = lazy(() => import("./pages/admin/AdminPage"));
 
 export function App() {
   return (
@@ -35,6 +37,8 @@ export function App() {
           <Route path="u/:username" element={<Profile />} />
           <Route path="chat" element={<Chat />} />
           <Route path="chat/:roomId" element={<Chat />} />
+          <Route path="settings" element={<Settings />} />
+          <Route path="admin" element={<Admin />} />
           <Route path="*" element={<p>Page not found.</p>} />
         </Route>
       </Routes>

@@ -36,6 +36,7 @@ function server() {
     }
     const auth = new Headers(init?.headers).get("Authorization");
     if (auth !== `Bearer a${generation}` || !alive) return json(401, { error: { code: "invalid_token", message: "token expired" } });
+    if (url.endsWith("/auth/password")) return json(401, { error: { code: "invalid_credentials", message: "current password is wrong" } });
     if (url.endsWith("/missing")) return json(404, { error: { code: "track_not_found", message: "no such track", details: { id: "x" } } });
     return json(200, { ok: true, token: auth });
   };
@@ -64,6 +65,21 @@ describe("ApiClient", () => {
     const answers = await Promise.all([client.get("/a"), client.get("/b"), client.get("/c")]);
     expect(answers).toHaveLength(3);
     expect(fake.calls.filter((url) => url.endsWith("/auth/refresh"))).toHaveLength(1);
+  });
+
+  it("does not spend the refresh token on a wrong password", async () => {
+    const store = new MemoryStore();
+    store.setItem("veza.refresh", "r0");
+    const fake = server();
+    const client = new ApiClient(fake.fetcher as typeof fetch, store);
+    await expect(client.post("/auth/password", { current_password: "x" })).rejects.toMatchObject({
+      status: 401,
+      code: "invalid_credentials",
+      message: "current password is wrong",
+    });
+    expect(fake.calls.filter((url) => url.endsWith("/auth/refresh"))).toHaveLength(1);
+    expect(fake.calls.filter((url) => url.endsWith("/auth/password"))).toHaveLength(1);
+    expect(store.getItem("veza.refresh")).toBe("r1");
   });
 
   it("surfaces the server's error code and message", async () => {

@@ -108,7 +108,10 @@ export class ApiClient {
   async request<T>(method: string, path: string, body?: Body): Promise<T> {
     if (!this.access && this.hasSession) await this.refresh();
     let response = await this.send(method, path, body);
-    if (response.status === 401 && this.hasSession && (await this.refresh())) {
+    if (response.status === 401 && this.hasSession) {
+      const refused = await errorFrom(response);
+      // A wrong password is a 401 too, but no new token would change the answer.
+      if (refused.code === "invalid_credentials" || !(await this.refresh())) throw refused;
       response = await this.send(method, path, body);
     }
     if (!response.ok) throw await errorFrom(response);

@@ -27,6 +27,8 @@ export function Layout() {
           <NavLink to="/library">Library</NavLink>
           <NavLink to="/chat">Chat</NavLink>
           {me && <NavLink to={`/u/${me.username}`}>Profile</NavLink>}
+          <NavLink to="/settings">Settings</NavLink>
+          {me?.role === "admin" && <NavLink to="/admin">Admin</NavLink>}
           <button type="button" onClick={openSearch} aria-keyshortcuts="Control+K">
             Search <kbd>Ctrl K</kbd>
           </button>

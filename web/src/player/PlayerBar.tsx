@@ -1,5 +1,5 @@
 // The always-present player: track, transport, waveform seek, volume, quality, shuffle/repeat.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { usePlayer } from "./PlayerContext";
 import { QualityPicker } from "./QualityPicker";
@@ -10,6 +10,14 @@ const REPEAT_LABEL = { off: "Repeat off", all: "Repeat all", one: "Repeat one" }
 export function PlayerBar() {
   const { engine, state, queue, dispatch } = usePlayer();
   const [volume, setVolume] = useState(1);
+  // Keyboard shortcuts and media keys change the element's volume too: follow it.
+  useEffect(() => {
+    if (!engine) return;
+    const audio = engine.audio;
+    const follow = () => setVolume(audio.volume);
+    audio.addEventListener("volumechange", follow);
+    return () => audio.removeEventListener("volumechange", follow);
+  }, [engine]);
   if (!engine || !state) return null;
   const track = state.track;
 
@@ -58,9 +66,7 @@ export function PlayerBar() {
             value={volume}
             aria-label="Volume"
             onChange={(event) => {
-              const next = Number(event.target.value);
-              setVolume(next);
-              engine.audio.volume = next;
+              engine.audio.volume = Number(event.target.value);
             }}
           />
         </label>
