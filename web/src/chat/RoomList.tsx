@@ -53,7 +53,7 @@ export function RoomList({ active }: { active: string | null }) {
         {mine.map((room) => (
           <li key={room.id} className={room.id === active ? "active" : ""}>
             <Link to={`/chat/${room.id}`} aria-current={room.id === active ? "page" : undefined}>
-              {room.kind === "dm" ? `@ ${room.name}` : `# ${room.name}`}
+              {room.kind === "dm" ? `@ ${room.name || "direct message"}` : `# ${room.name}`}
             </Link>
             {!!room.unread && room.id !== active && <span className="badge" aria-label={`${room.unread} unread`}>{room.unread}</span>}
           </li>

@@ -43,7 +43,7 @@ export function RoomView({ roomId }: { roomId: string }) {
   return (
     <section className="room" aria-label={`Room ${info?.name ?? ""}`}>
       <header>
-        <h1>{info?.kind === "dm" ? "@ " : "# "}{info?.name}</h1>
+        <h1>{info?.kind === "dm" ? `@ ${info.name || "direct message"}` : `# ${info?.name ?? ""}`}</h1>
         <p>{info?.topic}</p>
         {info && !info.role && !joined && (
           <button
