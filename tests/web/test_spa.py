@@ -96,3 +96,19 @@ async def test_the_all_in_one_app_serves_the_web_app_at_root(client: httpx.Async
     assert response.headers["content-type"].startswith("text/html")
     assert "Veza" in response.text
     assert_error(await client.get("/api/v1/no-such-thing"), 404)
+
+
+async def test_a_websocket_to_an_unknown_path_is_closed(dist: Path) -> None:
+    app = FastAPI()
+    spa.install(app, dist)
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/nowhere", "root_path": "", "headers": [], "app": app}
+    await app.router(scope, receive, send)
+    assert [message["type"] for message in sent] == ["websocket.close"]

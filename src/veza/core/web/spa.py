@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from veza.core.errors import NotFound
 
@@ -55,8 +56,9 @@ def install(app: FastAPI, dist: Path = DIST) -> None:
     root = dist.resolve()
 
     async def fallback(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            raise NotFound("no such route")
+        if scope["type"] != "http":  # a WebSocket to an unknown path: closed, as Starlette does
+            await WebSocketClose()(scope, receive, send)
+            return
         request = Request(scope, receive)
         response = respond(root, request.method, request.url.path.lstrip("/"))
         await response(scope, receive, send)
