@@ -16,7 +16,12 @@ export function RoomList({ active }: { active: string | null }) {
   const [online, setOnline] = useState(socket.online);
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const joined = useQuery({ queryKey: ["rooms", "joined"], queryFn: () => api.get<Room[]>("/rooms/joined") });
+  // Events arrive only for the open room, so the other rooms' unread counts are polled.
+  const joined = useQuery({
+    queryKey: ["rooms", "joined"],
+    queryFn: () => api.get<Room[]>("/rooms/joined"),
+    refetchInterval: 20_000,
+  });
   const publicRooms = useQuery({ queryKey: ["rooms", "public"], queryFn: () => api.get<Page<Room>>("/rooms?limit=50") });
   const mine = joined.data ?? [];
   const mineIds = new Set(mine.map((r) => r.id));
@@ -25,7 +30,7 @@ export function RoomList({ active }: { active: string | null }) {
   useEffect(
     () =>
       socket.on((event) => {
-        if (event.type === "message.created" && event.room !== active) {
+        if ((event.type === "mention" || event.type === "notification") && event.room !== active) {
           void queryClient.invalidateQueries({ queryKey: ["rooms", "joined"] });
         }
       }),

@@ -45,6 +45,9 @@ export function RoomView({ roomId }: { roomId: string }) {
       <header>
         <h1>{info?.kind === "dm" ? `@ ${info.name || "direct message"}` : `# ${info?.name ?? ""}`}</h1>
         <p>{info?.topic}</p>
+        <p className="presence" aria-label="Presence">
+          {Object.values(state.presence).filter((status) => status === "online").length} online
+        </p>
         {info && !info.role && !joined && (
           <button
             type="button"
