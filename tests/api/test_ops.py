@@ -190,7 +190,7 @@ async def test_every_response_carries_a_request_id_and_security_headers(
         await client.get("/ready"),
         await client.get("/metrics"),
         await client.get("/api/v1/auth/me"),  # 401
-        await client.get("/no/such/page"),  # 404
+        await client.get("/api/no/such/page"),  # 404
         await client.post("/api/v1/auth/login", content=b"{not json"),  # 400
     ]
     seen = set()
