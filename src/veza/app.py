@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
 
 from veza import __version__
 from veza.api import admin, auth, chat_admin, users
@@ -39,6 +38,7 @@ from veza.core.images import AVATAR_MAX_BYTES, COVER_MAX_BYTES
 from veza.core.media.runner import MediaWorkers
 from veza.core.observability.logging import get_logger
 from veza.core.observability.metrics import DB_POOL
+from veza.core.web import spa
 from veza.core.web.errors import install_error_handlers
 from veza.core.web.health import router as health_router
 from veza.core.web.middleware import (
@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
     if "stream" in services:
         app.include_router(stream_routes.router)
     if set(services) == set(SERVICES):
-        app.add_api_route("/", landing_page, include_in_schema=False, response_class=HTMLResponse)
+        spa.install(app)
 
     limits = body_limit_for(settings)
     default_limit = settings.max_json_body_kb * 1024
@@ -174,13 +174,3 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         )
     app.add_middleware(RequestContextMiddleware)
     return app
-
-
-async def landing_page() -> str:
-    """Until the web app is built (it is its own piece of work), say what is here."""
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8><title>Veza</title>"
-        "<h1>Veza is running</h1><p>The web app is not part of this build yet. "
-        "The REST API is documented at <a href=/api/docs>/api/docs</a>; "
-        "health at <a href=/ready>/ready</a>.</p></html>"
-    )

@@ -125,14 +125,14 @@ async def test_metrics_label_requests_by_route_template(
 
 async def test_metrics_label_plain_routes_and_misses(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/openapi.json")).status_code == 200
-    assert (await client.get("/no/such/page/42")).status_code == 404
+    assert (await client.get("/api/no/such/page/42")).status_code == 404
     metrics = await scrape(client)
     openapi = metrics.value(
         "http_requests_total", method="GET", route="/api/openapi.json", status="200"
     )
     assert openapi >= 1
     assert metrics.value("http_requests_total", method="GET", route="unmatched", status="404") >= 1
-    assert "/no/such/page/42" not in metrics.label_values("http_requests_total", "route")
+    assert "/api/no/such/page/42" not in metrics.label_values("http_requests_total", "route")
 
 
 async def test_metrics_expose_latency_in_flight_and_pool(client: httpx.AsyncClient) -> None:
@@ -190,7 +190,7 @@ async def test_every_response_carries_a_request_id_and_security_headers(
         await client.get("/ready"),
         await client.get("/metrics"),
         await client.get("/api/v1/auth/me"),  # 401
-        await client.get("/no/such/page"),  # 404
+        await client.get("/api/no/such/page"),  # 404
         await client.post("/api/v1/auth/login", content=b"{not json"),  # 400
     ]
     seen = set()

@@ -1,0 +1,166 @@
+"""The web app end to end: Debian's Chromium (headless, via Playwright) against a real `veza serve`.
+
+Two people sign up; one uploads generated audio, watches processing reach ready and plays it
+over HLS; the other finds it by search, likes it and adds it to a playlist; both chat in a room
+in real time (messages, typing, a reaction); the room's owner mutes the other when they flood."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli.test_serve import ServerProcess, StartServer, data_root, start_server
+from stream.sample_audio import write_audio
+from veza.core.web.spa import DIST
+
+pytestmark = pytest.mark.slow
+__all__ = ["data_root", "start_server"]
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Quartz-Lantern-Zebra-4471"
+PROCESSING_MS = 180_000
+STEP_MS = 20_000
+# More than the flood threshold (5 in 5 s), fewer than the 30 messages a minute allowed.
+FLOOD_TRIES = 25
+
+if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+    pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}", allow_module_level=True)
+if not (DIST / "index.html").is_file():
+    pytest.fail("the web app is not built: `make test` builds it first (make web)", pytrace=False)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=STEP_MS)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--autoplay-policy=no-user-gesture-required", "--no-sandbox"],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def server(start_server: StartServer) -> ServerProcess:
+    return start_server()
+
+
+def person(browser: Browser, server: ServerProcess, username: str) -> Page:
+    page = browser.new_context(base_url=server.base_url).new_page()
+    page.set_default_timeout(STEP_MS)
+    page.goto("/signup")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    return page
+
+
+def upload_and_play(page: Page, audio: Path, refused: Path) -> str:
+    page.get_by_role("link", name="Upload").click()
+    page.get_by_label("Audio files").set_input_files([str(audio), str(refused)])
+    rows = page.get_by_test_id("upload-row")
+    good = rows.filter(has_text=audio.name)
+    bad = rows.filter(has_text=refused.name)
+    expect(bad.get_by_test_id("upload-phase")).to_have_text("Refused")
+    expect(bad.get_by_role("alert")).to_contain_text(re.compile("not|unsupported", re.I))
+    expect(good.get_by_test_id("upload-phase")).to_have_text("Ready", timeout=PROCESSING_MS)
+    good.get_by_role("link", name="Open track").click()
+    track_url = page.url
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=audio]').currentTime > 1.5", timeout=STEP_MS
+    )
+    expect(page.get_by_test_id("quality")).to_have_text(re.compile(r"Auto · \d+ kb/s"))
+    return track_url
+
+
+def find_like_and_collect(page: Page, title: str) -> None:
+    page.keyboard.press("Control+k")
+    page.get_by_role("combobox", name="Search tracks, artists and rooms").fill(title[:5])
+    page.get_by_role("option", name=re.compile(title, re.I)).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    page.get_by_role("button", name=re.compile("Like")).click()
+    expect(page.get_by_role("button", name=re.compile("Liked"))).to_contain_text("1")
+    page.once("dialog", lambda dialog: dialog.accept("Night drive"))
+    page.get_by_role("button", name="Add to playlist").click()
+    page.get_by_role("button", name="New playlist…").click()
+    expect(page.get_by_role("status").filter(has_text="Added to")).to_have_text(
+        "Added to Night drive"
+    )
+    page.get_by_role("link", name="Library").click()
+    page.get_by_role("link", name="Night drive").click()
+    expect(page.get_by_role("list", name="Playlist tracks")).to_contain_text(title)
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def chat_in_real_time(host: Page, guest: Page) -> None:
+    host.get_by_role("link", name="Chat").click()
+    host.get_by_label("New room").fill("lounge")
+    host.get_by_role("button", name="Create").click()
+    expect(host.get_by_role("heading", name="# lounge")).to_be_visible()
+    guest.get_by_role("link", name="Chat").click()
+    guest.get_by_role("button", name="Join # lounge").click()
+    expect(guest.get_by_role("heading", name="# lounge")).to_be_visible()
+
+    host.get_by_role("textbox", name="Message", exact=True).press_sequentially("hello")
+    expect(guest.get_by_test_id("typing")).to_have_text("alice is typing…")
+    host.get_by_role("textbox", name="Message", exact=True).press("Enter")
+    guest_messages = guest.get_by_role("list", name="Messages")
+    expect(guest_messages).to_contain_text("hello")
+    send(guest, "hi alice")
+    host_messages = host.get_by_role("list", name="Messages")
+    expect(host_messages).to_contain_text("hi alice")
+
+    greeting = guest_messages.get_by_role("listitem").filter(has_text="hello")
+    greeting.hover()
+    greeting.get_by_role("button", name="React 🔥").click()
+    expect(host_messages.get_by_role("button", name="🔥 1")).to_be_visible()
+
+    # The guest floods (the server refuses past 5 messages in 5 s); the owner mutes them.
+    # However slow the machine, the guest keeps sending until the server calls it a flood.
+    refusal = guest.get_by_role("alert").filter(has_text="you are sending too fast")
+    for i in range(FLOOD_TRIES):
+        send(guest, f"spam {i}")
+        if refusal.count():
+            break
+    expect(refusal).to_be_visible()
+    expect(host_messages).to_contain_text("spam 0")
+    flood = host_messages.get_by_role("listitem").filter(has_text="spam 0")
+    flood.hover()
+    flood.get_by_role("button", name="Mute 10 min bob").click()
+    expect(host.get_by_role("status").filter(has_text="bob: mute")).to_be_visible()
+    send(guest, "can I still talk")
+    expect(guest.get_by_role("alert")).to_contain_text("you are muted in this room")
+    expect(host_messages).not_to_contain_text("can I still talk")
+
+
+def test_two_people_upload_play_find_like_collect_and_chat(
+    browser: Browser, server: ServerProcess, tmp_path: Path
+) -> None:
+    audio = write_audio(tmp_path, "flac", seconds=20.0, name="nocturne.flac")
+    refused = tmp_path / "notes.txt"
+    refused.write_text("this is not audio\n" * 50)
+    alice = person(browser, server, "alice")
+    bob = person(browser, server, "bob")
+
+    upload_and_play(alice, audio, refused)
+    find_like_and_collect(bob, "nocturne")
+    chat_in_real_time(alice, bob)
