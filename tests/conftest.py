@@ -8,6 +8,7 @@ VEZA_TEST_NATS_URL are set, and is skipped, saying why, when they are not.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -104,6 +105,7 @@ def make_settings(stack: Stack, media_dir: Path, **overrides: Any) -> Settings:
         "redis_url": stack.redis_url,
         "redis_prefix": f"veza-test-{uuid.uuid4().hex[:12]}:",
         "nats_url": stack.nats_url,
+        "jobs_stream": f"VEZA_TEST_JOBS_{uuid.uuid4().hex[:12]}",  # one job queue per test
         "storage_url": f"file://{media_dir}",
         "data_dir": media_dir.parent,
         "auto_migrate": False,
@@ -144,7 +146,17 @@ async def app_factory(stack: Stack, tmp_path: Path) -> AsyncIterator[AppFactory]
     yield start
     for app, manager in reversed(started):
         await _empty_tables(app.state.backends.db)
+        await delete_job_stream(app.state.backends)
         await manager.__aexit__(None, None, None)
+
+
+async def delete_job_stream(backends: Any) -> None:
+    """Drop the test's JetStream stream (scaled stack), so the shared NATS keeps no leftovers."""
+    from veza.core.media.queue_jetstream import JetStreamQueue
+
+    if isinstance(backends.jobs, JetStreamQueue):
+        with contextlib.suppress(Exception):  # never created: nothing was uploaded
+            await backends.bus.client.jetstream().delete_stream(backends.jobs.stream)
 
 
 @pytest.fixture
