@@ -44,6 +44,11 @@ class MediaWorkers:
         self._running: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
+    @property
+    def running(self) -> frozenset[asyncio.Task[None]]:
+        """The jobs being processed now."""
+        return frozenset(self._running)
+
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._claim_loop(), name="media-claim")]
 
