@@ -118,6 +118,18 @@ def make_settings(stack: Stack, media_dir: Path, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a `veza` child process that runs with these settings."""
+    values = {
+        f"VEZA_{name.upper()}": str(value)
+        for name, value in settings.model_dump(mode="json").items()
+        if value is not None and not isinstance(value, list)
+    }
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("VEZA_")}
+    return {**base, **values, "VEZA_SECRET_KEY": secret, **extra}
+
+
 async def _empty_tables(database: Database) -> None:
     async with database.engine.begin() as connection:
         if connection.dialect.name == "postgresql":

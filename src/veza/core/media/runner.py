@@ -114,7 +114,7 @@ class MediaWorkers:
             await self.queue.drop(claimed)
             return "lost"
         except asyncio.CancelledError:
-            await asyncio.shield(self.queue.release(claimed))
+            await asyncio.shield(self._hand_back(claimed))
             raise
         except MediaError as exc:
             JOBS_FAILED.labels(kind="rejected").inc()
@@ -138,6 +138,11 @@ class MediaWorkers:
         await self.queue.finish(claimed, error=None, retry=False)
         log.info("job_done", job_id=str(job.id), track_id=str(track.id))
         return "done"
+
+    async def _hand_back(self, claimed: Claimed) -> None:
+        """Shutting down: the job goes back to the queue, and its track says it waits."""
+        await self.queue.release(claimed)
+        await mark_requeued(self.backends, claimed.job.track_id)
 
 
 async def _until_first(
