@@ -110,9 +110,6 @@ class DatabaseQueue:
         async with self.db.session() as db:
             return await jobs.queued_count(db)
 
-    async def ping(self) -> None:
-        """The database is checked on its own by `/ready`."""
-
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()

@@ -227,9 +227,6 @@ class JetStreamQueue:
     async def queued(self) -> int:
         return await self.rows.queued()
 
-    async def ping(self) -> None:
-        await self._js.account_info()
-
     async def close(self) -> None:
         """Stop pulling; the NATS connection belongs to the bus, which closes it."""
         await self.rows.close()
