@@ -198,12 +198,14 @@ async def test_two_workers_never_take_the_same_job(workers: Workers, sample: Sam
         assert await queue.claim(name, wait=1.0) is None
 
 
+JETSTREAM_ONLY = pytest.mark.parametrize("workers", ["jetstream"], indirect=True)
+
+
+@JETSTREAM_ONLY
 async def test_a_committed_job_whose_message_was_lost_is_republished(
     workers: Workers, sample: Sample
 ) -> None:
     """Commit done, publish lost: the sweep republishes what the stream does not hold."""
-    if workers.kind != "jetstream":
-        pytest.skip("the database queue has no message to lose")
     (job_id,) = await queue_tracks(workers.app, sample)
     queue = await workers.start()
     assert isinstance(queue, JetStreamQueue)
@@ -212,3 +214,17 @@ async def test_a_committed_job_whose_message_was_lost_is_republished(
     assert (await js.stream_info(queue.stream)).state.messages == 0
     claimed = await claim(queue, "worker")
     assert (claimed.job.id, claimed.job.attempts) == (job_id, 1)
+
+
+@JETSTREAM_ONLY
+async def test_with_nats_gone_workers_claim_from_the_database(
+    workers: Workers, sample: Sample
+) -> None:
+    """JetStream unreachable: the rows, the source of truth, still hand out the job."""
+    (job_id,) = await queue_tracks(workers.app, sample)
+    queue = await workers.start()
+    await workers.client(queue).close()
+    claimed = await claim(queue, "worker")
+    assert (claimed.job.id, claimed.job.attempts, claimed.delivery) == (job_id, 1, None)
+    assert not await queue.finish(claimed, error=None, retry=False)
+    assert (await row(workers.app, job_id)).status == JobStatus.done

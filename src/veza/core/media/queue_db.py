@@ -62,9 +62,15 @@ class DatabaseQueue:
             return await db.get(MediaJob, job_id)
 
     async def _listen(self) -> None:
-        if self._listener is None:
+        """Listen for wake-ups once; with the bus down, polling alone still finds every job."""
+        if self._listener is not None:
+            return
+        try:
             self._subscription = await self.bus.subscribe(JOBS_SUBJECT)
-            self._listener = asyncio.create_task(self._wake_on(self._subscription))
+        except Exception as exc:
+            log.warning("job_wake_unavailable", error=str(exc))
+            return
+        self._listener = asyncio.create_task(self._wake_on(self._subscription))
 
     async def _wake_on(self, subscription: Subscription) -> None:
         async for _ in subscription:

@@ -59,6 +59,7 @@ class JetStreamQueue:
         self.stream = stream
         self.prefix = f"veza.work.{stream}"
         self.sweep_seconds = sweep_seconds
+        self._client = client
         self._js: JetStreamContext = client.jetstream(timeout=_PUBLISH_TIMEOUT_SECONDS)
         self._stream_ready = False
         self._subscription: JetStreamContext.PullSubscription | None = None
@@ -124,16 +125,15 @@ class JetStreamQueue:
         return True
 
     async def claim(self, worker_id: str, wait: float) -> Claimed | None:
+        if not self._client.is_connected:
+            return await self._claim_from_database(worker_id, wait, "NATS is not connected")
         await self._maybe_sweep()
         try:
             messages = await (await self._pull()).fetch(1, timeout=wait)
         except TimeoutError:
             return None
-        except Exception as exc:  # JetStream unreachable: the database still hands out jobs
-            if not self._degraded:
-                log.warning("jetstream_unavailable_polling_database", error=str(exc))
-                self._degraded = True
-            return await self.rows.claim(worker_id, wait)
+        except Exception as exc:  # e.g. a NATS server without JetStream
+            return await self._claim_from_database(worker_id, wait, str(exc))
         self._degraded = False
         message = messages[0]
         job_id = self._job_id(message.subject)
@@ -143,6 +143,13 @@ class JetStreamQueue:
             return None
         await _quietly(message, "in_progress")  # the delivery's clock now runs with the lease
         return Claimed(job, worker_id, message)
+
+    async def _claim_from_database(self, worker_id: str, wait: float, why: str) -> Claimed | None:
+        """JetStream unreachable: the rows still hand out jobs (a later message is acked)."""
+        if not self._degraded:
+            log.warning("jetstream_unavailable_claiming_from_database", error=why)
+            self._degraded = True
+        return await self.rows.claim(worker_id, wait)
 
     def _job_id(self, subject: str) -> uuid.UUID | None:
         try:
