@@ -161,11 +161,11 @@ class JetStreamQueue:
         """A delivery we cannot use: gone or settled jobs are acked, early ones come back."""
         job = None if job_id is None else await self.rows.load(job_id)
         if job is None or job.status in (JobStatus.done, JobStatus.failed):
-            await message.term()
+            await _quietly(message, "term")
             return
         due = job.available_at if job.status == JobStatus.queued else job.lease_expires_at
         delay = 1.0 if due is None else (due - utcnow()).total_seconds() + 1
-        await message.nak(delay=max(1.0, delay))
+        await _quietly(message, "nak", delay=max(1.0, delay))
 
     async def renew(self, claimed: Claimed) -> bool:
         if not await self.rows.renew(claimed):
