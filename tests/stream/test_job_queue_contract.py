@@ -228,3 +228,28 @@ async def test_with_nats_gone_workers_claim_from_the_database(
     assert (claimed.job.id, claimed.job.attempts, claimed.delivery) == (job_id, 1, None)
     assert not await queue.finish(claimed, error=None, retry=False)
     assert (await row(workers.app, job_id)).status == JobStatus.done
+
+
+@JETSTREAM_ONLY
+async def test_the_message_of_a_deleted_track_is_acked_away(
+    workers: Workers, sample: Sample
+) -> None:
+    """A delivery is only an offer: with no row behind it, nothing runs and it is gone."""
+    async with client_for(workers.app) as client:
+        hamlet = await register(client, "hamlet")
+        response = await upload(client, hamlet, sample("mp3"))
+        assert response.status_code == 202, response.text
+        deleted = await client.delete(
+            f"/api/v1/tracks/{response.json()['id']}", headers=hamlet.auth
+        )
+        assert deleted.status_code == 204, deleted.text
+    queue = await workers.start()
+    assert isinstance(queue, JetStreamQueue)
+    js = workers.client(queue).client.jetstream()
+    assert (await js.stream_info(queue.stream)).state.messages == 1
+    assert await queue.claim("worker", wait=2.0) is None
+    for _ in range(100):  # the server removes an acked message a moment later
+        if not (await js.stream_info(queue.stream)).state.messages:
+            break
+        await asyncio.sleep(0.1)
+    assert (await js.stream_info(queue.stream)).state.messages == 0
