@@ -22,6 +22,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from veza.app import create_app
 from veza.config import Settings, load_settings
@@ -131,13 +132,21 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 async def _empty_tables(database: Database) -> None:
-    async with database.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {names} CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                await connection.execute(table.delete())
+    """Empty every table. A media worker still writing its last rows (a job's outcome, the
+    owner's notification) can deadlock with TRUNCATE on PostgreSQL: then try again."""
+    for attempt in range(3):
+        try:
+            async with database.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                    await connection.execute(text(f"TRUNCATE {names} CASCADE"))
+                else:
+                    for table in reversed(Base.metadata.sorted_tables):
+                        await connection.execute(table.delete())
+            return
+        except DBAPIError as exc:
+            if "deadlock" not in str(exc) or attempt == 2:
+                raise
 
 
 AppFactory = Callable[..., Awaitable[FastAPI]]
