@@ -99,11 +99,11 @@ async def measure(database: Database, opener: Opener, count: int) -> tuple[float
         rate = count / (time.perf_counter() - began)
         pickups = []
         for _ in range(PICKUPS):
-            (job_id,) = await seed(database, 1)
             waiting = [
                 asyncio.ensure_future(q.claim(f"w{n}", wait=5.0)) for n, q in enumerate(queues)
             ]
-            await asyncio.sleep(0.2)  # the workers are idle, waiting
+            await asyncio.sleep(0.2)  # the workers found nothing and wait
+            (job_id,) = await seed(database, 1)
             submitted = time.perf_counter()
             await queues[1].submit(job_id)
             for next_done in asyncio.as_completed(waiting):
