@@ -106,6 +106,9 @@ class JetStreamQueue:
 
     async def submit(self, job_id: uuid.UUID) -> None:
         """Publish the job (after any message of an earlier run); on failure the sweep will."""
+        if not self._client.is_connected:  # do not hold the upload for the request timeouts
+            log.warning("job_publish_failed", job_id=str(job_id), error="NATS is not connected")
+            return
         try:
             await self._ensure_stream()
             await self._js.purge_stream(self.stream, subject=self.subject(job_id))
