@@ -166,18 +166,25 @@ async def app_factory(stack: Stack, tmp_path: Path) -> AsyncIterator[AppFactory]
 
     yield start
     for app, manager in reversed(started):
-        await _empty_tables(app.state.backends.db)
-        await delete_job_stream(app.state.backends)
-        await manager.__aexit__(None, None, None)
+        try:
+            await _empty_tables(app.state.backends.db)
+        finally:
+            await drop_job_stream(app.state.settings)
+            await manager.__aexit__(None, None, None)
 
 
-async def delete_job_stream(backends: Any) -> None:
+async def drop_job_stream(settings: Settings) -> None:
     """Drop the test's JetStream stream (scaled stack), so the shared NATS keeps no leftovers."""
-    from veza.core.media.queue_jetstream import JetStreamQueue
+    if settings.nats_url is None:
+        return
+    from veza.core.bus_nats import NatsBus
 
-    if isinstance(backends.jobs, JetStreamQueue):
+    bus = await NatsBus.connect(settings.nats_url)
+    try:
         with contextlib.suppress(Exception):  # never created: nothing was uploaded
-            await backends.bus.client.jetstream().delete_stream(backends.jobs.stream)
+            await bus.client.jetstream().delete_stream(settings.jobs_stream)
+    finally:
+        await bus.close()
 
 
 @pytest.fixture

@@ -27,8 +27,15 @@ from sqlalchemy import select
 from stream_helpers import Sample, sample, upload
 
 from cli.conftest import free_port
-from conftest import Account, Stack, _empty_tables, make_settings, register, settings_env
-from veza.core.bus_nats import NatsBus
+from conftest import (
+    Account,
+    Stack,
+    _empty_tables,
+    drop_job_stream,
+    make_settings,
+    register,
+    settings_env,
+)
 from veza.core.db import Database
 from veza.core.models import JobStatus, MediaJob
 
@@ -136,12 +143,7 @@ async def deployment(stack: Stack, tmp_path: Path) -> AsyncIterator[Deployment]:
         await _empty_tables(database)
     finally:
         await database.close()
-    if stack.nats_url is not None:
-        bus = await NatsBus.connect(stack.nats_url)
-        try:
-            await bus.client.jetstream().delete_stream(settings.jobs_stream)
-        finally:
-            await bus.close()
+    await drop_job_stream(settings)
 
 
 async def _track(http: httpx.AsyncClient, account: Account, track_id: str) -> dict[str, Any]:
