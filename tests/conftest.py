@@ -8,6 +8,7 @@ VEZA_TEST_NATS_URL are set, and is skipped, saying why, when they are not.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -21,6 +22,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from veza.app import create_app
 from veza.config import Settings, load_settings
@@ -104,6 +106,7 @@ def make_settings(stack: Stack, media_dir: Path, **overrides: Any) -> Settings:
         "redis_url": stack.redis_url,
         "redis_prefix": f"veza-test-{uuid.uuid4().hex[:12]}:",
         "nats_url": stack.nats_url,
+        "jobs_stream": f"VEZA_TEST_JOBS_{uuid.uuid4().hex[:12]}",  # one job queue per test
         "storage_url": f"file://{media_dir}",
         "data_dir": media_dir.parent,
         "auto_migrate": False,
@@ -116,14 +119,34 @@ def make_settings(stack: Stack, media_dir: Path, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a `veza` child process that runs with these settings."""
+    values = {
+        f"VEZA_{name.upper()}": str(value)
+        for name, value in settings.model_dump(mode="json").items()
+        if value is not None and not isinstance(value, list)
+    }
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("VEZA_")}
+    return {**base, **values, "VEZA_SECRET_KEY": secret, **extra}
+
+
 async def _empty_tables(database: Database) -> None:
-    async with database.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {names} CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                await connection.execute(table.delete())
+    """Empty every table. A media worker still writing its last rows (a job's outcome, the
+    owner's notification) can deadlock with TRUNCATE on PostgreSQL: then try again."""
+    for attempt in range(3):
+        try:
+            async with database.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                    await connection.execute(text(f"TRUNCATE {names} CASCADE"))
+                else:
+                    for table in reversed(Base.metadata.sorted_tables):
+                        await connection.execute(table.delete())
+            return
+        except DBAPIError as exc:
+            if "deadlock" not in str(exc) or attempt == 2:
+                raise
 
 
 AppFactory = Callable[..., Awaitable[FastAPI]]
@@ -143,8 +166,25 @@ async def app_factory(stack: Stack, tmp_path: Path) -> AsyncIterator[AppFactory]
 
     yield start
     for app, manager in reversed(started):
-        await _empty_tables(app.state.backends.db)
-        await manager.__aexit__(None, None, None)
+        try:
+            await _empty_tables(app.state.backends.db)
+        finally:
+            await drop_job_stream(app.state.settings)
+            await manager.__aexit__(None, None, None)
+
+
+async def drop_job_stream(settings: Settings) -> None:
+    """Drop the test's JetStream stream (scaled stack), so the shared NATS keeps no leftovers."""
+    if settings.nats_url is None:
+        return
+    from veza.core.bus_nats import NatsBus
+
+    bus = await NatsBus.connect(settings.nats_url)
+    try:
+        with contextlib.suppress(Exception):  # never created: nothing was uploaded
+            await bus.client.jetstream().delete_stream(settings.jobs_stream)
+    finally:
+        await bus.close()
 
 
 @pytest.fixture

@@ -76,6 +76,30 @@ def serve(
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Jobs at once (default: VEZA_TRANSCODE_WORKERS)."),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Serve Prometheus /metrics on this port.")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface of the metrics port.")] = (
+        "127.0.0.1"
+    ),
+) -> None:
+    """Run the media workers alone (no HTTP); SIGTERM or SIGINT stops them cleanly."""
+    from veza.cli_worker import run_worker
+
+    settings = _settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format, service="worker")
+    try:
+        asyncio.run(run_worker(settings, concurrency, metrics_host, metrics_port))
+    except OSError as exc:  # the metrics port is taken, or a backend is unreachable
+        raise _fail(_one_line(exc)) from None
+
+
+@app.command()
 def migrate() -> None:
     """Bring the database schema up to date (scaled deployments run this before serving)."""
     settings = _settings()

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(
         60, ge=5, le=3600, description="A running job not renewed for this long is retried."
     )
+    jobs_stream: str = Field(
+        "VEZA_MEDIA_JOBS",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="JetStream stream (and subject token) of the media job queue, when scaled.",
+    )
     stream_url_ttl_seconds: int = Field(
         6 * 3600, ge=60, le=7 * 86_400, description="How long signed playback URLs stay valid."
     )

@@ -15,7 +15,8 @@ from sample_audio import tag, write_audio
 from sqlalchemy import select
 
 from cli.conftest import CliEnv, Invoke, cli_env, veza
-from conftest import PASSWORD, Stack, _empty_tables
+from conftest import PASSWORD, Stack, _empty_tables, drop_job_stream
+from veza.config import load_settings
 from veza.core.db import Database
 from veza.core.models import MediaJob, Track, User
 
@@ -35,6 +36,7 @@ def importer(
             "VEZA_REDIS_URL": stack.redis_url or "",
             "VEZA_REDIS_PREFIX": f"veza-test-{uuid.uuid4().hex[:12]}:",
             "VEZA_NATS_URL": stack.nats_url or "",
+            "VEZA_JOBS_STREAM": f"VEZA_TEST_JOBS_{uuid.uuid4().hex[:12]}",
         }
         for name, value in scaled.items():
             monkeypatch.setenv(name, value)
@@ -44,6 +46,7 @@ def importer(
     yield url
     if stack.name == "scaled":
         asyncio.run(_emptied(url))
+        asyncio.run(drop_job_stream(load_settings()))
 
 
 async def _emptied(url: str) -> None:

@@ -14,6 +14,8 @@ from veza.core.cache_memory import MemoryCache
 from veza.core.db import Database
 from veza.core.mail.files import FileTransport
 from veza.core.mail.transport import Outbox, Transport
+from veza.core.media.queue import JobQueue
+from veza.core.media.queue_db import DatabaseQueue
 from veza.core.ratelimit import RateLimiter
 from veza.core.search import kinds as _search_kinds  # noqa: F401  (index kept in step everywhere)
 from veza.core.security.passwords import Passwords
@@ -35,9 +37,11 @@ class Backends:
     passwords: Passwords
     tokens: AccessTokens
     outbox: Outbox
+    jobs: JobQueue
 
     async def close(self) -> None:
         await self.outbox.drain()
+        await self.jobs.close()
         await self.bus.close()
         await self.cache.close()
         await self.db.close()
@@ -75,14 +79,30 @@ async def open_bus(settings: Settings) -> Bus:
     return await NatsBus.connect(settings.nats_url)
 
 
+def open_job_queue(settings: Settings, db: Database, bus: Bus) -> JobQueue:
+    """JetStream when NATS is configured, else the database queue; both keep rows in `db`."""
+    rows = DatabaseQueue(db, bus, settings.job_lease_seconds)
+    if settings.nats_url is None:
+        return rows
+    from veza.core.bus_nats import NatsBus
+    from veza.core.media.queue_jetstream import JetStreamQueue
+
+    assert isinstance(bus, NatsBus)
+    sweep = max(5.0, settings.job_lease_seconds / 2)
+    return JetStreamQueue(bus.client, rows, stream=settings.jobs_stream, sweep_seconds=sweep)
+
+
 async def open_backends(settings: Settings) -> Backends:
     """Connect to every configured backend (embedded ones when no URL is set)."""
     cache = await open_cache(settings)
+    db = Database(settings.database_url)
+    bus = await open_bus(settings)
     return Backends(
         settings=settings,
-        db=Database(settings.database_url),
+        db=db,
         cache=cache,
-        bus=await open_bus(settings),
+        bus=bus,
+        jobs=open_job_queue(settings, db, bus),
         storage=open_storage(settings.storage_url),
         limiter=RateLimiter(cache, enabled=settings.rate_limit_enabled),
         passwords=Passwords(

@@ -102,6 +102,11 @@ class NatsBus:
             ) from error
         return bus
 
+    @property
+    def client(self) -> Client:
+        """The connection, shared with the JetStream job queue (one connection per process)."""
+        return self._client
+
     async def _on_error(self, error: Exception) -> None:
         if isinstance(error, SlowConsumerError):
             subscription = self._subscriptions.get(error.sub)

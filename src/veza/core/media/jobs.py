@@ -29,18 +29,21 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def enqueue(db: AsyncSession, track_id: uuid.UUID) -> None:
-    """Queue (or re-queue, for reprocessing) the track's job, with fresh attempts."""
+async def enqueue(db: AsyncSession, track_id: uuid.UUID) -> uuid.UUID:
+    """Queue (or re-queue, for reprocessing) the track's job, with fresh attempts; returns its
+    id, for `JobQueue.submit` once the transaction is committed."""
     job = await db.scalar(select(MediaJob).where(MediaJob.track_id == track_id))
     if job is None:
-        db.add(MediaJob(track_id=track_id))
-        return
+        job = MediaJob(id=uuid.uuid4(), track_id=track_id)
+        db.add(job)
+        return job.id
     job.status = JobStatus.queued
     job.attempts = 0
     job.available_at = utcnow()
     job.lease_expires_at = None
     job.worker_id = None
     job.last_error = None
+    return job.id
 
 
 async def claim(db: AsyncSession, worker_id: str, lease_seconds: int) -> MediaJob | None:
@@ -53,22 +56,41 @@ async def claim(db: AsyncSession, worker_id: str, lease_seconds: int) -> MediaJo
         .limit(_CANDIDATES)
     )
     for job_id in candidates.all():
-        result = await db.execute(
-            update(MediaJob)
-            .where(MediaJob.id == job_id, _claimable(now))
-            .values(
-                status=JobStatus.running,
-                worker_id=worker_id,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=MediaJob.attempts + 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        await db.commit()
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            return await db.get(MediaJob, job_id, populate_existing=True)
+        job = await claim_job(db, job_id, worker_id, lease_seconds)
+        if job is not None:
+            return job
     return None
+
+
+async def claim_job(
+    db: AsyncSession, job_id: uuid.UUID, worker_id: str, lease_seconds: int
+) -> MediaJob | None:
+    """Lease this job if it is due (a guarded UPDATE: one winner); commits. None if it is not."""
+    now = utcnow()
+    result = await db.execute(
+        update(MediaJob)
+        .where(MediaJob.id == job_id, _claimable(now))
+        .values(
+            status=JobStatus.running,
+            worker_id=worker_id,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=MediaJob.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await db.get(MediaJob, job_id, populate_existing=True)
+
+
+async def claimable(db: AsyncSession, limit: int) -> list[MediaJob]:
+    """Jobs a worker could take now, oldest first (for the JetStream queue's sweep)."""
+    rows = await db.scalars(
+        select(MediaJob).where(_claimable(utcnow())).order_by(MediaJob.available_at).limit(limit)
+    )
+    return list(rows.all())
 
 
 async def renew(db: AsyncSession, job_id: uuid.UUID, worker_id: str, lease_seconds: int) -> bool:

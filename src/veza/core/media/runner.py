@@ -1,10 +1,10 @@
-"""The media workers: claim jobs from the database queue and process them, a bounded number
-at a time, renewing each job's lease while it runs. Embedded in `veza serve`, or alone."""
+"""The media workers: claim jobs from the job queue and process them, a bounded number at a
+time, renewing each job's lease while it runs. Embedded in `veza serve`, or alone in
+`veza worker`."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 import time
@@ -13,14 +13,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from veza.core.backends import Backends
-from veza.core.bus import Subscription
 from veza.core.media import jobs
 from veza.core.media.errors import MediaError
 from veza.core.media.metrics import JOBS_DURATION, JOBS_FAILED, JOBS_QUEUED
 from veza.core.media.pool import MediaPool
 from veza.core.media.processing import mark_failed, mark_requeued, process_track
-from veza.core.media.progress import JOBS_SUBJECT
-from veza.core.models import MediaJob, Track
+from veza.core.media.queue import Claimed
+from veza.core.models import Track
 from veza.core.observability.logging import get_logger
 
 POLL_SECONDS = 2.0
@@ -34,104 +33,99 @@ class LeaseLost(Exception):
 class MediaWorkers:
     """Runs up to `transcode_workers` jobs at once in this process's pool."""
 
-    def __init__(self, backends: Backends) -> None:
+    def __init__(self, backends: Backends, concurrency: int | None = None) -> None:
         self.backends = backends
         self.settings = backends.settings
+        self.queue = backends.jobs
+        self.concurrency = concurrency or self.settings.transcode_workers
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.pool = MediaPool(self.settings.transcode_workers)
-        self._slots = asyncio.Semaphore(self.settings.transcode_workers)
-        self._wake = asyncio.Event()
+        self.pool = MediaPool(self.concurrency)
+        self._slots = asyncio.Semaphore(self.concurrency)
         self._running: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
-        self._subscription: Subscription | None = None
+
+    @property
+    def running(self) -> frozenset[asyncio.Task[None]]:
+        """The jobs being processed now."""
+        return frozenset(self._running)
 
     async def start(self) -> None:
-        self._subscription = await self.backends.bus.subscribe(JOBS_SUBJECT)
-        self._tasks = [
-            asyncio.create_task(self._claim_loop(), name="media-claim"),
-            asyncio.create_task(self._listen(self._subscription), name="media-wake"),
-        ]
+        self._tasks = [asyncio.create_task(self._claim_loop(), name="media-claim")]
 
     async def stop(self) -> None:
         """Stop claiming; running jobs go back to the queue for the next worker."""
         for task in [*self._tasks, *self._running]:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._running, return_exceptions=True)
-        if self._subscription is not None:
-            await self._subscription.unsubscribe()
         await self.pool.close()
-
-    async def _listen(self, subscription: Subscription) -> None:
-        async for _ in subscription:
-            self._wake.set()
 
     async def _claim_loop(self) -> None:
         while True:
             await self._slots.acquire()
             try:
-                job = await self._claim()
+                claimed = await self.queue.claim(self.worker_id, POLL_SECONDS)
+                JOBS_QUEUED.set(await self.queue.queued())
             except Exception:
                 log.exception("job_claim_failed")
-                job = None
-            if job is None:
                 self._slots.release()
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                await asyncio.sleep(POLL_SECONDS)
                 continue
-            task = asyncio.create_task(self._run(job), name=f"media-job-{job.id}")
+            if claimed is None:
+                self._slots.release()
+                continue
+            task = asyncio.create_task(self._run(claimed), name=f"media-job-{claimed.job.id}")
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def _claim(self) -> MediaJob | None:
-        async with self.backends.db.session() as db:
-            job = await jobs.claim(db, self.worker_id, self.settings.job_lease_seconds)
-            JOBS_QUEUED.set(await jobs.queued_count(db))
-            return job
-
-    async def _renew(self, job: MediaJob) -> None:
-        lease = self.settings.job_lease_seconds
+    async def _renew(self, claimed: Claimed) -> None:
         while True:
-            await asyncio.sleep(lease / 3)
-            async with self.backends.db.session() as db:
-                if not await jobs.renew(db, job.id, self.worker_id, lease):
-                    raise LeaseLost
+            await asyncio.sleep(self.settings.job_lease_seconds / 3)
+            if not await self.queue.renew(claimed):
+                raise LeaseLost
 
-    async def _run(self, job: MediaJob) -> None:
+    async def _run(self, claimed: Claimed) -> None:
         began = time.perf_counter()
         try:
-            outcome = await self._attempt(job)
+            outcome = await self._attempt(claimed)
         finally:
             self._slots.release()
         JOBS_DURATION.labels(outcome=outcome).observe(time.perf_counter() - began)
 
-    async def _attempt(self, job: MediaJob) -> str:
+    async def _attempt(self, claimed: Claimed) -> str:
         """Process the job's track; returns the outcome, having recorded it."""
+        job = claimed.job
         async with self.backends.db.session() as db:
             track = await db.get(Track, job.track_id)
         if track is None:
+            await self.queue.drop(claimed)
             return "gone"
+        log.info("job_started", job_id=str(job.id), track_id=str(track.id), attempt=job.attempts)
         if job.attempts > jobs.MAX_ATTEMPTS:  # its worker died on every attempt
-            await self._finish(job, "processing stopped unexpectedly on every attempt", False)
+            JOBS_FAILED.labels(kind="gave_up").inc()
+            await self.queue.finish(
+                claimed, error="processing stopped unexpectedly on every attempt", retry=False
+            )
             await mark_failed(self.backends, track.id, "processing stopped unexpectedly")
             return "gave_up"
         try:
-            await _until_first(process_track(self.backends, self.pool, track), self._renew(job))
+            work = process_track(self.backends, self.pool, track)
+            await _until_first(work, self._renew(claimed))
         except LeaseLost:
+            await self.queue.drop(claimed)
             return "lost"
         except asyncio.CancelledError:
-            await asyncio.shield(self._release(job))
+            await asyncio.shield(self._hand_back(claimed))
             raise
         except MediaError as exc:
             JOBS_FAILED.labels(kind="rejected").inc()
-            await self._finish(job, exc.reason, False)
+            await self.queue.finish(claimed, error=exc.reason, retry=False)
             await mark_failed(self.backends, track.id, exc.reason)
             return "rejected"
         except Exception as exc:
             log.exception("job_failed", job_id=str(job.id), attempt=job.attempts)
             JOBS_FAILED.labels(kind="error").inc()
             error = f"{type(exc).__name__}: {exc}"[:300]
-            if await self._finish(job, error, True):
+            if await self.queue.finish(claimed, error=error, retry=True):
                 await mark_requeued(self.backends, track.id)
                 return "retry"
             JOBS_FAILED.labels(kind="gave_up").inc()
@@ -141,25 +135,14 @@ class MediaWorkers:
                 f"processing failed after {jobs.MAX_ATTEMPTS} attempts ({type(exc).__name__})",
             )
             return "gave_up"
-        await self._finish(job, None, False)
+        await self.queue.finish(claimed, error=None, retry=False)
+        log.info("job_done", job_id=str(job.id), track_id=str(track.id))
         return "done"
 
-    async def _finish(self, job: MediaJob, error: str | None, retry: bool) -> bool:
-        async with self.backends.db.session() as db:
-            current = await db.get(MediaJob, job.id)
-            if current is None or current.worker_id != self.worker_id:
-                return False
-            again = await jobs.finish(db, current, error=error, retry=retry)
-            await db.commit()
-            return again
-
-    async def _release(self, job: MediaJob) -> None:
-        """Shutting down: hand the job back at once, without counting this attempt."""
-        async with self.backends.db.session() as db:
-            current = await db.get(MediaJob, job.id)
-            if current is not None and current.worker_id == self.worker_id:
-                await jobs.release(db, current)
-                await db.commit()
+    async def _hand_back(self, claimed: Claimed) -> None:
+        """Shutting down: the job goes back to the queue, and its track says it waits."""
+        await self.queue.release(claimed)
+        await mark_requeued(self.backends, claimed.job.track_id)
 
 
 async def _until_first(

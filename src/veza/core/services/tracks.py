@@ -31,7 +31,7 @@ from veza.core.media.download import extension, safe_filename
 from veza.core.media.errors import InvalidMedia, UnsupportedMedia
 from veza.core.media.pipeline import MASTER, WAVEFORM
 from veza.core.media.probe import SourceInfo, probe
-from veza.core.media.progress import publish_progress, wake_workers
+from veza.core.media.progress import publish_progress
 from veza.core.media.signing import DOWNLOAD_PURPOSE, StreamSigner
 from veza.core.media.tags import clean_text, fallback_title
 from veza.core.models import JobStatus, MediaJob, Track, TrackStatus, TrackTag, Visibility
@@ -132,7 +132,7 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
         )
         db.add(track)
         await db.flush()
-        await jobs.enqueue(db, track_id)
+        job_id = await jobs.enqueue(db, track_id)
         try:
             await db.commit()
         except IntegrityError:  # the same file, uploaded twice at once
@@ -144,7 +144,7 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
         await backends.storage.delete_prefix(layout.track_prefix(track_id))
         raise
     await publish_progress(backends.bus, track)
-    await wake_workers(backends.bus)
+    await backends.jobs.submit(job_id)  # after the commit: a worker may take it at once
     return track
 
 
@@ -250,11 +250,11 @@ async def reprocess(backends: Backends, db: AsyncSession, track: Track) -> Track
     job = await db.scalar(select(MediaJob).where(MediaJob.track_id == track.id))
     if job is not None and job.status in (JobStatus.queued, JobStatus.running):
         raise Conflict("the track is already being processed", code="already_processing")
-    await jobs.enqueue(db, track.id)
+    job_id = await jobs.enqueue(db, track.id)
     track.status, track.progress, track.failure_reason = TrackStatus.uploaded, 0, None
     await db.commit()
     await publish_progress(backends.bus, track)
-    await wake_workers(backends.bus)
+    await backends.jobs.submit(job_id)
     return track
 
 
