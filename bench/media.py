@@ -84,6 +84,13 @@ def watch(client: httpx.Client, token: str, ids: set[str], timeout: float = 3600
     return seen
 
 
+def warm_up(client: httpx.Client, token: str, directory: Path) -> None:
+    """Process one short track, so the server's media pool has spawned its processes (the
+    first job after a start pays for that once)."""
+    track_id, _ = upload(client, token, write_flac(directory / "warm_up.flac", 2.0, seed=999_999))
+    watch(client, token, {track_id})
+
+
 def _tree(pid: int) -> list[int]:
     pids = [pid]
     for task in Path(f"/proc/{pid}/task").iterdir():

@@ -2,7 +2,8 @@
 playable (a master playlist with one complete rendition) and until every rendition exists,
 through a real `veza serve`, next to Debian's `ffmpeg` CLI making the same files (the same
 three AAC renditions as fMP4 HLS, the 256 kb/s one also as M4A, MP3 320k, Opus 160k, FLAC) as
-two processes in parallel, one per core, in the same run. Rounds alternate veza and ffmpeg.
+two processes in parallel, one per core, in the same run. Rounds alternate veza and ffmpeg;
+a 2-second track is processed first, so the media pool has spawned its processes.
 
     python -m bench.media_processing [--seconds 300] [--rounds 2]
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from bench.http_reads import sign_up
-from bench.media import cpu_seconds, load_average, upload, watch, write_flac
+from bench.media import cpu_seconds, load_average, upload, warm_up, watch, write_flac
 from bench.run import machine
 from bench.server import veza_server
 
@@ -111,7 +112,7 @@ def main() -> None:
         ]
         with veza_server("all") as server, httpx.Client(base_url=server.url) as client:
             token = sign_up(server)
-            time.sleep(3)  # the media pool's processes finish starting
+            warm_up(client, token, Path(tmp))
             for n, source in enumerate(sources, 1):
                 playable, ready, cpu = run_veza(client, token, server.pid, source)
                 rows.append(f"| {n} | veza | {playable:.1f} | {ready:.1f} | {cpu:.1f} |")

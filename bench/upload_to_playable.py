@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from bench.http_reads import sign_up
-from bench.media import load_average, upload, watch, write_flac
+from bench.media import load_average, upload, warm_up, watch, write_flac
 from bench.run import machine
 from bench.server import veza_server
 
@@ -53,7 +52,7 @@ def main() -> None:
             write_flac(Path(tmp) / f"t{n}.flac", args.track_seconds, seed=n)
             for n in range(sum(batches))
         ]
-        time.sleep(3)  # the media pool's processes finish starting
+        warm_up(client, token, Path(tmp))
         for batch in batches:
             uploaded = dict(upload(client, token, files.pop()) for _ in range(batch))
             seen = watch(client, token, set(uploaded))

@@ -68,7 +68,7 @@ class _Output:
 
 
 # The codec name of MP3 through lameenc: PyAV's bundled LAME is built without optimisation
-# (about 3x slower than Debian's), lameenc's is not, and its output is the same LAME 3.100.
+# (about 3x slower than Debian's); lameenc's is not, and it is the same LAME encoder.
 LAMEENC = "lameenc"
 LAME_QUALITY = 3  # LAME's own default, and so the ffmpeg CLI's
 

@@ -67,10 +67,6 @@ def _reporter(job: str, task: str) -> Any:
     return report
 
 
-def warm_up() -> None:
-    """Nothing: submitted once per process at pool start, so the first job finds it spawned."""
-
-
 def _analyse(source: Path, directory: Path, max_seconds: float) -> dict[str, Any]:
     """Tags, cover art and the loudness/waveform analysis; writes covers and waveform.json."""
     analysis = analyse(source, max_seconds)

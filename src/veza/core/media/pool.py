@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from veza.core.media.pipeline import ProgressQueue, init_worker, warm_up
+from veza.core.media.pipeline import ProgressQueue, init_worker
 
 T = TypeVar("T")
 ProgressCallback = Callable[[str, float], None]  # (task, fraction done)
@@ -35,17 +35,12 @@ class MediaPool:
         self._drain.start()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        """A pool whose processes are spawned now (importing PyAV takes a while), not when
-        the first job arrives."""
-        executor = ProcessPoolExecutor(
+        return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=self._context,
             initializer=init_worker,
             initargs=(self._queue,),
         )
-        for _ in range(self.workers):
-            executor.submit(warm_up)
-        return executor
 
     def _drain_progress(self) -> None:
         while (item := self._queue.get()) is not None:
