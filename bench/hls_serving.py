@@ -23,7 +23,7 @@ import httpx
 
 from bench import wrk
 from bench.http_reads import sign_up
-from bench.media import load_average, upload, watch, write_flac
+from bench.media import ProgressEvents, load_average, upload, write_flac
 from bench.run import machine
 from bench.server import free_port, veza_server
 
@@ -103,9 +103,10 @@ def main() -> None:
         httpx.Client(base_url=server.url) as client,
     ):
         token = sign_up(server)
+        events = ProgressEvents(server.url, token)
         source = write_flac(Path(tmp) / "served.flac", args.track_seconds)
         track_id, _ = upload(client, token, source)
-        watch(client, token, {track_id})
+        events.wait({track_id})
         headers = {"Authorization": f"Bearer {token}"}
         master = client.get(f"/api/v1/tracks/{track_id}/stream", headers=headers).json()["hls"]
         base = master.rsplit("/", 1)[0]

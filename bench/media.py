@@ -3,7 +3,10 @@ track's states, CPU time of a process tree, and the load average to report besid
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +14,10 @@ from pathlib import Path
 import av
 import httpx
 import numpy as np
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 RATE = 44_100
-POLL_SECONDS = 0.05
 
 
 def write_flac(path: Path, seconds: float, seed: int = 0) -> Path:
@@ -58,37 +62,54 @@ class Milestones:
 
     playable: dict[str, float] = field(default_factory=dict)
     ready: dict[str, float] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
 
 
-def watch(client: httpx.Client, token: str, ids: set[str], timeout: float = 3600) -> Milestones:
-    """Poll the owner's track list until every track in `ids` is ready."""
-    seen = Milestones()
-    deadline = time.monotonic() + timeout
-    headers = {"Authorization": f"Bearer {token}"}
-    me = client.get("/api/v1/auth/me", headers=headers).json()["id"]
-    while len(seen.ready) < len(ids):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{len(ids) - len(seen.ready)} tracks not ready in time")
-        response = client.get(f"/api/v1/tracks?owner={me}&limit=100", headers=headers)
-        now = time.monotonic()
-        for track in response.json()["items"]:
-            if track["id"] not in ids:
-                continue
-            if track["status"] == "failed":
-                raise RuntimeError(f"track failed: {track['failure_reason']}")
-            if track["playable"]:
-                seen.playable.setdefault(track["id"], now)
-            if track["status"] == "ready":
-                seen.ready.setdefault(track["id"], now)
-        time.sleep(POLL_SECONDS)
-    return seen
+class ProgressEvents:
+    """The owner's `track.progress` events over `/ws`, timestamped as they arrive (no
+    polling, so the server spends nothing on being watched)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.socket = connect(f"{url.replace('http', 'ws', 1)}/ws?token={token}")
+        self.seen = Milestones()
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            for frame in self.socket:
+                now = time.monotonic()
+                event = json.loads(frame)
+                if event.get("type") != "track.progress":
+                    continue
+                track = event["track_id"]
+                with self._changed:
+                    if event["status"] == "failed":
+                        self.seen.failed[track] = event["failure_reason"]
+                    if event["playable"]:
+                        self.seen.playable.setdefault(track, now)
+                    if event["status"] == "ready":
+                        self.seen.ready.setdefault(track, now)
+                    self._changed.notify_all()
+
+    def wait(self, ids: set[str], timeout: float = 3600) -> Milestones:
+        """Until every track in `ids` is ready; raises if one fails or time runs out."""
+        with self._changed:
+            done = self._changed.wait_for(
+                lambda: ids <= self.seen.ready.keys() or bool(ids & self.seen.failed.keys()),
+                timeout,
+            )
+        if not done or ids & self.seen.failed.keys():
+            raise RuntimeError(f"not ready: {sorted(ids - self.seen.ready.keys())}")
+        return self.seen
 
 
-def warm_up(client: httpx.Client, token: str, directory: Path) -> None:
+def warm_up(client: httpx.Client, token: str, events: ProgressEvents, directory: Path) -> None:
     """Process one short track, so the server's media pool has spawned its processes (the
     first job after a start pays for that once)."""
     track_id, _ = upload(client, token, write_flac(directory / "warm_up.flac", 2.0, seed=999_999))
-    watch(client, token, {track_id})
+    events.wait({track_id})
 
 
 def _tree(pid: int) -> list[int]:

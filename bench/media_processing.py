@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from bench.http_reads import sign_up
-from bench.media import cpu_seconds, load_average, upload, warm_up, watch, write_flac
+from bench.media import ProgressEvents, cpu_seconds, load_average, upload, warm_up, write_flac
 from bench.run import machine
 from bench.server import veza_server
 
@@ -86,11 +86,13 @@ def run_ffmpeg(source: Path) -> tuple[float, float]:
         return time.monotonic() - began, cpu
 
 
-def run_veza(client: httpx.Client, token: str, pid: int, source: Path) -> tuple[float, ...]:
+def run_veza(
+    client: httpx.Client, token: str, events: ProgressEvents, pid: int, source: Path
+) -> tuple[float, ...]:
     """(seconds to playable, seconds to ready, CPU seconds of the server and its pool)."""
     track_id, uploaded = upload(client, token, source)
     cpu = cpu_seconds(pid)
-    seen = watch(client, token, {track_id})
+    seen = events.wait({track_id})
     return (
         seen.playable[track_id] - uploaded,
         seen.ready[track_id] - uploaded,
@@ -112,9 +114,10 @@ def main() -> None:
         ]
         with veza_server("all") as server, httpx.Client(base_url=server.url) as client:
             token = sign_up(server)
-            warm_up(client, token, Path(tmp))
+            events = ProgressEvents(server.url, token)
+            warm_up(client, token, events, Path(tmp))
             for n, source in enumerate(sources, 1):
-                playable, ready, cpu = run_veza(client, token, server.pid, source)
+                playable, ready, cpu = run_veza(client, token, events, server.pid, source)
                 rows.append(f"| {n} | veza | {playable:.1f} | {ready:.1f} | {cpu:.1f} |")
                 wall, cpu = run_ffmpeg(source)
                 rows.append(f"| {n} | ffmpeg CLI, 2 processes | | {wall:.1f} | {cpu:.1f} |")

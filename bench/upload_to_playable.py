@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from bench.http_reads import sign_up
-from bench.media import load_average, upload, warm_up, watch, write_flac
+from bench.media import ProgressEvents, load_average, upload, warm_up, write_flac
 from bench.run import machine
 from bench.server import veza_server
 
@@ -48,14 +48,15 @@ def main() -> None:
         httpx.Client(base_url=server.url) as client,
     ):
         token = sign_up(server)
+        events = ProgressEvents(server.url, token)
         files = [
             write_flac(Path(tmp) / f"t{n}.flac", args.track_seconds, seed=n)
             for n in range(sum(batches))
         ]
-        warm_up(client, token, Path(tmp))
+        warm_up(client, token, events, Path(tmp))
         for batch in batches:
             uploaded = dict(upload(client, token, files.pop()) for _ in range(batch))
-            seen = watch(client, token, set(uploaded))
+            seen = events.wait(set(uploaded))
             playable = _seconds(seen.playable, uploaded)
             rows.append(row(batch, uploaded, playable, _seconds(seen.ready, uploaded)))
     print(f"# upload_to_playable, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
