@@ -161,7 +161,7 @@ async def test_run_failing_after_it_played_takes_its_outputs_away(
         # The later tasks find the original gone: the run fails after the track played.
         await app.state.backends.storage.delete(layout.source_key(uuid.UUID(track_id)))
         held.release.set()
-        with pytest.raises(OSError):
+        with pytest.raises(FileNotFoundError):
             await run
         track = await track_json(client, hamlet, track_id)
         assert track["playable"] is False
