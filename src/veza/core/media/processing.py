@@ -187,6 +187,9 @@ async def process_track(backends: Backends, pool: MediaPool, track: Track) -> No
         if not await set_state(backends, track.id, processing, START_PERCENT, renditions={}):
             raise _Gone
         await _run_tasks(backends, pool, track, source, outputs)
+        # Cleared before `ready`: the runner marks the job done once this returns, and a
+        # reprocess asked for in between would be refused as already processing.
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
         await _announce(backends, track, outputs, TrackStatus.ready, 100)
         log.info("track_processed", track_id=str(track.id), seconds=time.perf_counter() - began)
         await publish_json(
