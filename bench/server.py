@@ -28,6 +28,7 @@ def free_port() -> int:
 class Server:
     url: str
     pid: int
+    data: Path | None = None  # its data directory (database, media storage)
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
@@ -78,7 +79,7 @@ def veza_server(service: str = "api", **env: str) -> Iterator[Server]:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(url, process)
-            yield Server(url, process.pid)
+            yield Server(url, process.pid, data)
         finally:
             process.terminate()
             try:

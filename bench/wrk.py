@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_BYTES = {"B": 1 / 2**20, "KB": 1 / 2**10, "MB": 1.0, "GB": 2**10}
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class LoadResult:
     p99_ms: float
     non_2xx: int
     errors: int
+    mib_per_second: float = 0.0
 
 
 def _ms(value: str) -> float:
@@ -36,12 +38,14 @@ def parse(output: str) -> LoadResult:
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", output)
     return LoadResult(
         rps,
         p50,
         p99,
         int(non_2xx.group(1)) if non_2xx else 0,
         sum(int(g) for g in errors.groups()) if errors else 0,
+        float(transfer.group(1)) * _BYTES[transfer.group(2)] if transfer else 0.0,
     )
 
 

@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
+import m3u8
 import pytest
 from fastapi import FastAPI
 from sample_audio import write_audio
@@ -74,6 +77,37 @@ async def upload_ready(
     track = await wait_processed(client, account, response.json()["id"])
     assert track["status"] == "ready", track
     return track
+
+
+def decode(data: bytes) -> tuple[str, int, float]:
+    """(decoder, channels, seconds of audio actually decoded)."""
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        seconds = sum(f.samples / f.sample_rate for f in container.decode(stream))
+        return stream.codec_context.name, stream.codec_context.channels, seconds
+
+
+async def hls_master(client: httpx.AsyncClient, url: str) -> m3u8.M3U8:
+    response = await client.get(url)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.apple.mpegurl"
+    return m3u8.loads(response.text, uri=f"http://testserver{url}")
+
+
+async def hls_rendition(client: httpx.AsyncClient, uri: str) -> tuple[m3u8.M3U8, bytes]:
+    """A media playlist and its init segment followed by every segment, as one file."""
+    response = await client.get(uri)
+    assert response.status_code == 200, response.text
+    media = m3u8.loads(response.text, uri=uri)
+    init = await client.get(media.segment_map[0].absolute_uri)
+    assert init.status_code == 200
+    stitched = bytearray(init.content)
+    for segment in media.segments:
+        response = await client.get(segment.absolute_uri)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "audio/mp4"
+        stitched += response.content
+    return media, bytes(stitched)
 
 
 def stored_files(app: FastAPI) -> list[Path]:

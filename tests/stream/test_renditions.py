@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
-import av
 import httpx
-import m3u8
 import pytest
-from stream_helpers import Sample, sample, upload_ready
+from stream_helpers import Sample, decode, hls_master, hls_rendition, sample, upload_ready
 
 from conftest import Account
 
@@ -24,14 +21,6 @@ PROGRESSIVE = {
     "opus": ("opus", 160_000),
     "flac": ("flac", None),
 }
-
-
-def decode(data: bytes) -> tuple[str, int, float]:
-    """(decoder, channels, seconds of audio actually decoded)."""
-    with av.open(io.BytesIO(data)) as container:
-        stream = container.streams.audio[0]
-        seconds = sum(f.samples / f.sample_rate for f in container.decode(stream))
-        return stream.codec_context.name, stream.codec_context.channels, seconds
 
 
 async def playback(client: httpx.AsyncClient, account: Account, track: dict[str, Any]) -> Any:
@@ -67,10 +56,7 @@ async def test_hls_ladder_plays_through_the_token(
 ) -> None:
     track = await upload_ready(client, hamlet, sample("flac", seconds=SECONDS))
     play = await playback(client, hamlet, track)
-    master_url = play["hls"]
-    master_response = await client.get(master_url)
-    assert master_response.headers["content-type"] == "application/vnd.apple.mpegurl"
-    master = m3u8.loads(master_response.text, uri=f"http://testserver{master_url}")
+    master = await hls_master(client, play["hls"])
     assert master.is_variant
     variants = sorted(master.playlists, key=lambda p: p.stream_info.bandwidth)
     assert len(variants) == 3
@@ -78,23 +64,13 @@ async def test_hls_ladder_plays_through_the_token(
         assert variant.stream_info.codecs == "mp4a.40.2"
         assert not variant.uri.startswith("/")  # relative: it inherits the token
         assert variant.stream_info.bandwidth == pytest.approx(kbps * 1000, rel=0.15)
-        media_response = await client.get(variant.absolute_uri)
-        assert media_response.status_code == 200
-        media = m3u8.loads(media_response.text, uri=variant.absolute_uri)
+        media, stitched = await hls_rendition(client, variant.absolute_uri)
         assert media.is_endlist
         assert media.playlist_type == "vod"
         durations = [segment.duration for segment in media.segments]
         assert sum(durations) == pytest.approx(SECONDS, abs=0.1)
         assert all(2 <= d <= 6 for d in durations[:-1])
-        init = await client.get(media.segment_map[0].absolute_uri)
-        assert init.status_code == 200
-        stitched = bytearray(init.content)
-        for segment in media.segments:
-            response = await client.get(segment.absolute_uri)
-            assert response.status_code == 200
-            assert response.headers["content-type"] == "audio/mp4"
-            stitched += response.content
-        codec, channels, seconds = decode(bytes(stitched))
+        codec, channels, seconds = decode(stitched)
         assert (codec, channels) == ("aac", 2)
         assert seconds == pytest.approx(SECONDS, abs=0.1)
         assert len(stitched) * 8 / seconds == pytest.approx(kbps * 1000, rel=0.1)

@@ -50,6 +50,10 @@ class TrackOut(BaseModel):
     downloadable: bool
     status: TrackStatus
     progress: int
+    playable: bool = Field(
+        description="Playback works (`GET /tracks/{id}/stream`): ready, or still processing "
+        "with its first HLS rendition complete."
+    )
     failure_reason: str | None
     original_filename: str
     duration: float
@@ -119,13 +123,22 @@ class TrackPatch(BaseModel):
 
 
 class PlaybackOut(BaseModel):
-    hls: str = Field(description="Signed URL of the HLS master playlist (AAC 64/128/256 kb/s).")
-    progressive: dict[str, str] = Field(description="Signed URLs by format: mp3, aac, opus, flac.")
+    hls: str = Field(
+        description="Signed URL of the HLS master playlist (AAC 64/128/256 kb/s); while the "
+        "track is processing it lists only the renditions already complete."
+    )
+    progressive: dict[str, str] = Field(
+        description="Signed URLs by format: mp3, aac, opus, flac (only those already made)."
+    )
     waveform: str = Field(description="Signed URL of the waveform peaks (JSON).")
     covers: dict[str, str] = Field(description="Signed cover art URLs by size in pixels.")
     gain_db: float | None = Field(description="Gain to -14 LUFS without clipping.")
     duration: float
     expires_at: datetime | None
+    complete: bool = Field(
+        description="Every rendition is there (the track is ready). While false, ask again "
+        "after the `track.progress` event with status `ready` for the full ladder."
+    )
 
 
 class DownloadOut(BaseModel):

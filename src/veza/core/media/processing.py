@@ -1,5 +1,6 @@
-"""One media job from start to finish: run the pipeline's tasks, store the outputs, update
-the track, and tell the owner how it is going."""
+"""One media job from start to finish: run the pipeline's tasks, store their outputs as they
+finish, update the track (playable once its first rendition is stored, then ready), and tell
+the owner how it is going."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from veza.core.media import layout, pipeline
 from veza.core.media.errors import MediaError
 from veza.core.media.pool import MediaPool
 from veza.core.media.progress import publish_progress
+from veza.core.media.publishing import Outputs
 from veza.core.media.tags import fallback_title
 from veza.core.models import Track, TrackStatus
 from veza.core.observability.logging import get_logger
@@ -26,10 +27,8 @@ from veza.core.services import notifications
 
 log = get_logger("veza.media")
 
-# Share of the work per task, for the progress percentage (measured on a 5-minute FLAC).
-WEIGHTS = {"analyse": 0.1, "hls": 0.5, "mp3": 0.3, "opus": 0.1}
 START_PERCENT = 5
-STORE_PERCENT = 95
+DONE_PERCENT = 99  # the last step, marking the track ready, makes it 100
 PROGRESS_INTERVAL_SECONDS = 1.0
 _TAG_FIELDS = (
     "artist",
@@ -46,15 +45,16 @@ class _Progress:
     """Fractions per task, as reported from the worker processes, folded into one percentage."""
 
     def __init__(self) -> None:
-        self.fractions = dict.fromkeys(WEIGHTS, 0.0)
+        self.fractions = dict.fromkeys(pipeline.TASKS, 0.0)
 
     def update(self, task: str, fraction: float) -> None:
         self.fractions[task] = max(self.fractions.get(task, 0.0), min(1.0, fraction))
 
     @property
     def percent(self) -> int:
-        done = sum(WEIGHTS[task] * fraction for task, fraction in self.fractions.items())
-        return START_PERCENT + int((STORE_PERCENT - START_PERCENT) * done)
+        weights = pipeline.TASKS
+        done = sum(weights[task] * fraction for task, fraction in self.fractions.items())
+        return START_PERCENT + int((DONE_PERCENT - START_PERCENT) * done)
 
 
 async def set_state(
@@ -89,36 +89,69 @@ async def _report_progress(backends: Backends, track_id: uuid.UUID, progress: _P
             await set_state(backends, track_id, TrackStatus.processing, shown)
 
 
+class _Gone(Exception):
+    """The track was deleted while it was being processed."""
+
+
+async def _announce(
+    backends: Backends, track: Track, outputs: Outputs, status: TrackStatus, progress: int
+) -> None:
+    """Store the track's state with what is playable so far; `_Gone` if it was deleted."""
+    values: dict[str, Any] = {"renditions": dict(outputs.renditions)}
+    analysis = outputs.analysis
+    if analysis is not None:
+        values |= _metadata(track, analysis) | {
+            name: analysis[name]
+            for name in ("duration", "loudness_lufs", "true_peak_db", "gain_db", "has_cover")
+        }
+    if status == TrackStatus.ready:
+        values["ready_at"] = utcnow()
+    if not await set_state(backends, track.id, status, progress, **values):
+        raise _Gone
+
+
 async def _run_tasks(
-    pool: MediaPool, source: Path, workdir: Path, track: Track, max_seconds: int, job: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    paths = (str(source), str(workdir))
-    tasks = [pool.run(pipeline.analyse_task, *paths, max_seconds)]
-    for group in pipeline.GROUPS:
-        lossless = track.source_lossless
-        tasks.append(pool.run(pipeline.encode_task, *paths, group, lossless, max_seconds, job))
-    analysis, *groups = await asyncio.gather(*tasks)
-    renditions: dict[str, Any] = {}
-    for described in groups:
-        renditions.update(described)
-    return analysis, renditions
-
-
-async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := await asyncio.to_thread(handle.read, 1024 * 1024):
-            yield chunk
-
-
-def _files(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.rglob("*") if path.is_file())
-
-
-async def _store_outputs(backends: Backends, track_id: uuid.UUID, workdir: Path) -> None:
-    await backends.storage.delete_prefix(layout.public_prefix(track_id))
-    for path in await asyncio.to_thread(_files, workdir):
-        name = path.relative_to(workdir).as_posix()
-        await backends.storage.write(layout.public_key(track_id, name), _file_chunks(path))
+    backends: Backends, pool: MediaPool, track: Track, source: Path, outputs: Outputs
+) -> None:
+    """Every task of the pipeline, stored as each finishes; the track is announced playable
+    as soon as `PLAYABLE_AFTER` is done, and again each time more of it is stored."""
+    job = uuid.uuid4().hex
+    progress = _Progress()
+    pool.listen(job, progress.update)
+    reporter = asyncio.create_task(_report_progress(backends, track.id, progress))
+    max_seconds = backends.settings.max_track_seconds
+    lossless = track.source_lossless
+    pending = {
+        asyncio.ensure_future(
+            pool.run(
+                pipeline.run_task,
+                task,
+                str(source),
+                str(outputs.workdir / task),
+                lossless,
+                max_seconds,
+                job,
+            )
+        ): task
+        for task in pipeline.TASKS
+    }
+    done: set[str] = set()
+    try:
+        while pending:
+            finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                await outputs.add(task, future.result())
+                progress.update(task, 1.0)
+                done.add(task)
+            if pending and done >= pipeline.PLAYABLE_AFTER:
+                await _announce(backends, track, outputs, TrackStatus.processing, progress.percent)
+    finally:
+        reporter.cancel()
+        for future in pending:
+            future.cancel()
+        await asyncio.gather(reporter, *pending, return_exceptions=True)
+        pool.forget(job)
 
 
 def _metadata(track: Track, analysis: dict[str, Any]) -> dict[str, Any]:
@@ -134,10 +167,11 @@ def _metadata(track: Track, analysis: dict[str, Any]) -> dict[str, Any]:
 
 
 async def process_track(backends: Backends, pool: MediaPool, track: Track) -> None:
-    """Make every output of `track`, store them, and mark it ready.
+    """Make every output of `track`, storing each as it is made, and mark it ready.
 
     Raises MediaError for a file that can never be processed, and anything else for a
-    failure worth retrying. A track deleted meanwhile leaves nothing behind.
+    failure worth retrying; either way this run's stored outputs are taken away. A track
+    deleted meanwhile leaves nothing behind.
     """
     source = backends.storage.local_path(layout.source_key(track.id))
     if source is None or not source.exists():
@@ -145,50 +179,45 @@ async def process_track(backends: Backends, pool: MediaPool, track: Track) -> No
     work_root = backends.settings.data_dir / "work"
     work_root.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"{track.id.hex}-", dir=work_root))
-    job = uuid.uuid4().hex
-    progress = _Progress()
-    pool.listen(job, progress.update)
-    reporter = asyncio.create_task(_report_progress(backends, track.id, progress))
+    outputs = Outputs(backends, track.id, workdir)
     began = time.perf_counter()
     try:
-        await set_state(backends, track.id, TrackStatus.processing, START_PERCENT)
-        max_seconds = backends.settings.max_track_seconds
-        analysis, renditions = await _run_tasks(pool, source, workdir, track, max_seconds, job)
-        progress.fractions = dict.fromkeys(WEIGHTS, 1.0)
-        reporter.cancel()
-        await set_state(backends, track.id, TrackStatus.processing, STORE_PERCENT)
-        await _store_outputs(backends, track.id, workdir)
-        stored = await set_state(
-            backends,
-            track.id,
-            TrackStatus.ready,
-            100,
-            **_metadata(track, analysis),
-            duration=analysis["duration"],
-            loudness_lufs=analysis["loudness_lufs"],
-            true_peak_db=analysis["true_peak_db"],
-            gain_db=analysis["gain_db"],
-            has_cover=analysis["has_cover"],
-            renditions=renditions,
-            ready_at=utcnow(),
-        )
+        # This run's renditions replace the previous run's: none is playable until stored.
+        processing = TrackStatus.processing
+        if not await set_state(backends, track.id, processing, START_PERCENT, renditions={}):
+            raise _Gone
+        await _run_tasks(backends, pool, track, source, outputs)
+        # Cleared before `ready`: the runner marks the job done once this returns, and a
+        # reprocess asked for in between would be refused as already processing.
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
+        await _announce(backends, track, outputs, TrackStatus.ready, 100)
         log.info("track_processed", track_id=str(track.id), seconds=time.perf_counter() - began)
-        if not stored:  # deleted while we worked
-            await backends.storage.delete_prefix(layout.track_prefix(track.id))
-            return
         await publish_json(
             backends.bus,
             "veza.event.track.ready",
             {"track_id": str(track.id), "owner_id": str(track.owner_id)},
         )
+    except _Gone:
+        await backends.storage.delete_prefix(layout.track_prefix(track.id))
+    except BaseException:
+        await asyncio.shield(_withdraw(backends, outputs))
+        raise
     finally:
-        reporter.cancel()
-        pool.forget(job)
         await asyncio.to_thread(shutil.rmtree, workdir, True)
 
 
+async def _withdraw(backends: Backends, outputs: Outputs) -> None:
+    """A failed or stopped run: the track stops being playable, and its partial outputs go."""
+    async with backends.db.session() as db:
+        track = await db.get(Track, outputs.track_id)
+        if track is not None and track.renditions:
+            track.renditions = {}
+            await db.commit()
+    await outputs.remove()
+
+
 async def mark_failed(backends: Backends, track_id: uuid.UUID, reason: str) -> None:
-    await set_state(backends, track_id, TrackStatus.failed, 0, reason[:500])
+    await set_state(backends, track_id, TrackStatus.failed, 0, reason[:500], renditions={})
 
 
 async def mark_requeued(backends: Backends, track_id: uuid.UUID) -> None:

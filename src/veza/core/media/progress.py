@@ -16,6 +16,7 @@ def progress_event(track: Track) -> dict[str, Any]:
         "track_id": str(track.id),
         "status": track.status.value,
         "progress": track.progress,
+        "playable": track.playable,
         "failure_reason": track.failure_reason,
     }
 

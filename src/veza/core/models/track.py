@@ -95,6 +95,13 @@ class Track(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     ready_at: Mapped[datetime | None]
 
+    @property
+    def playable(self) -> bool:
+        """Ready, or still processing with one complete HLS rendition stored already."""
+        if self.status == TrackStatus.processing:
+            return "hls" in self.renditions
+        return self.status == TrackStatus.ready
+
     tag_rows: Mapped[list[TrackTag]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", passive_deletes=True, order_by="TrackTag.tag"
     )

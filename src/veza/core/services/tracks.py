@@ -327,12 +327,16 @@ class Playback:
     gain_db: float | None = None
     duration: float = 0.0
     expires_at: datetime | None = None
+    complete: bool = True
 
 
 def playback(backends: Backends, track: Track) -> Playback:
-    """Signed URLs of everything the player needs; they all expire together."""
-    if track.status != TrackStatus.ready:
-        raise Conflict(f"the track is {track.status.value}, not ready", code="track_not_ready")
+    """Signed URLs of everything the player needs; they all expire together. A track still
+    processing is playable once its first HLS rendition is stored: then only what is
+    stored is offered (`complete` false)."""
+    if not track.playable:
+        state = track.status.value
+        raise Conflict(f"the track is {state}, not playable yet", code="track_not_ready")
     base, expires_at = _signed_base(backends, track.id)
     progressive = {
         name: f"{base}/{info['file']}"
@@ -348,6 +352,7 @@ def playback(backends: Backends, track: Track) -> Playback:
         gain_db=track.gain_db,
         duration=track.duration,
         expires_at=expires_at,
+        complete=track.status == TrackStatus.ready,
     )
 
 
