@@ -36,6 +36,7 @@ def count_request(method: str, route: str, status: int, seconds: float) -> None:
     children[0].inc()
     children[1].observe(seconds)
 
+
 AUTH_ATTEMPTS = Counter(
     "veza_auth_attempts_total", "Sign-in and registration outcomes.", ["result"]
 )
