@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import httpx
 
 from bench import wrk
@@ -31,8 +33,9 @@ def measure(server: Server, *, seconds: int) -> dict[str, wrk.LoadResult]:
     ):
         url = server.url + path
         wrk.run(url, connections=8, seconds=2, headers=headers)  # warm-up
-        results[f"{name} max"] = wrk.run(url, connections=64, seconds=seconds, headers=headers)
-        results[f"{name} @1000/s"] = wrk.run(
-            url, connections=64, seconds=seconds, headers=headers, rate=1000
+        load = functools.partial(
+            wrk.run, url, connections=64, seconds=seconds, headers=headers, server_pid=server.pid
         )
+        results[f"{name} max"] = load()
+        results[f"{name} @1000/s"] = load(rate=1000)
     return results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import shutil
 import subprocess
@@ -21,6 +23,8 @@ class LoadResult:
     non_2xx: int
     errors: int
     mib_per_second: float = 0.0
+    requests: int = 0
+    server_cpu_ms: float | None = None  # server CPU time per request, if its pid was given
 
 
 def _ms(value: str) -> float:
@@ -34,6 +38,7 @@ def parse(output: str) -> LoadResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    requests = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -46,7 +51,14 @@ def parse(output: str) -> LoadResult:
         int(non_2xx.group(1)) if non_2xx else 0,
         sum(int(g) for g in errors.groups()) if errors else 0,
         float(transfer.group(1)) * _BYTES[transfer.group(2)] if transfer else 0.0,
+        int(requests.group(1)) if requests else 0,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(
@@ -58,6 +70,7 @@ def run(
     headers: dict[str, str] | None = None,
     lua: str = "",
     rate: int | None = None,
+    server_pid: int | None = None,
 ) -> LoadResult:
     """Closed-loop load, or paced to about `rate` req/s in all (each connection waits
     connections/rate seconds between requests, through wrk's Lua `delay` hook)."""
@@ -73,5 +86,10 @@ def run(
             script = Path(tmp) / "script.lua"
             script.write_text(lua)
             command += ["-s", str(script)]
+        cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
         output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    return parse(output)
+        result = parse(output)
+        if server_pid and result.requests:
+            cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / result.requests
+            result = dataclasses.replace(result, server_cpu_ms=cpu_ms)
+    return result

@@ -71,6 +71,7 @@ def serve(
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
         log_config=None,
+        access_log=False,  # RequestContextMiddleware logs each request, with its id
         server_header=False,
     )
 

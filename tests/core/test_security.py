@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -66,6 +67,32 @@ def test_expired_token_is_refused_with_its_own_code() -> None:
     with pytest.raises(Unauthorized) as refused:
         tokens(NEW_KEY).verify(token)
     assert refused.value.code == "token_expired"
+
+
+def test_a_token_verified_before_is_still_refused_once_it_expires() -> None:
+    """Verified tokens are remembered per process; the memory must not outlive `exp`."""
+    ring = tokens(NEW_KEY, ttl=1)
+    token = ring.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4(), role="user")
+    assert ring.verify(token).role == "user"
+    assert ring.verify(token).role == "user"  # from the cache of checked tokens
+    expires_at = ring.verify(token).expires_at
+    time.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()) + 0.05)
+    with pytest.raises(Unauthorized) as refused:
+        ring.verify(token)
+    assert refused.value.code == "token_expired"
+
+
+def test_a_tampered_copy_of_a_verified_token_is_refused() -> None:
+    ring = tokens(NEW_KEY)
+    token = ring.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4(), role="user")
+    ring.verify(token)
+    head, _body, signature = token.split(".")
+    forged_claims = jwt.decode(token, options={"verify_signature": False}) | {"role": "admin"}
+    forged_body = jwt.encode(forged_claims, "another-key-" + "z" * 40, algorithm="HS256")
+    forged = f"{head}.{forged_body.split('.')[1]}.{signature}"
+    with pytest.raises(Unauthorized) as refused:
+        ring.verify(forged)
+    assert refused.value.code == "invalid_token"
 
 
 @given(st.text(max_size=300))

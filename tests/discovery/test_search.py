@@ -11,6 +11,7 @@ from discovery_helpers import make_track
 from fastapi import FastAPI
 
 from conftest import Account, assert_error, register
+from veza.api import search as search_api
 from veza.core.media.processing import set_state
 from veza.core.models import TrackStatus
 
@@ -223,3 +224,36 @@ async def test_a_track_becomes_findable_when_processing_marks_it_ready(
     changed = await set_state(app.state.backends, uuid.UUID(track_id), TrackStatus.ready, 100)
     assert changed
     assert await titles(client, "fresh", othello) == ["Fresh Tune"]
+
+
+async def test_suggest_filters_before_it_caps_the_candidates(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    hamlet: Account,
+    othello: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Type-ahead ranks only the first matches; hidden documents and other kinds must not take
+    those places, or the first private tracks indexed would hide every public one."""
+    monkeypatch.setattr(search_api, "SUGGEST_CANDIDATES", 2)
+    for n in range(4):  # indexed first
+        await make_track(app, othello, f"Orbit secret {n}", visibility="private")
+    for n in range(4):
+        await make_track(app, hamlet, f"Orbit public {n}")
+    await register(client, "orbiter")
+
+    async def suggest(account: Account | None = None, **params: str) -> list[tuple[str, str]]:
+        headers = account.auth if account else {}
+        response = await client.get(
+            "/api/v1/search/suggest", params={"q": "orbi", **params}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return [(s["type"], s["text"]) for s in response.json()["items"]]
+
+    anonymous = await suggest(limit="10")
+    # SQLite ranks only the first matches; PostgreSQL ranks all (see engine.first_matches).
+    capped = app.state.backends.db.engine.dialect.name == "sqlite"
+    assert len(anonymous) == (2 if capped else 5)  # 4 public tracks and the user
+    assert all("secret" not in text for _, text in anonymous)
+    assert await suggest(type="user") == [("user", "orbiter")]
+    assert all("secret" not in text for _, text in await suggest(hamlet))

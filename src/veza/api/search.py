@@ -21,6 +21,8 @@ MAX_QUERY = 200
 # Ranked results are read by offset; nobody pages past this, and it bounds the work.
 MAX_OFFSET = 1000
 SUGGEST_LIMIT = 10
+# Type-ahead ranks at most this many matches of what was typed (see engine.search).
+SUGGEST_CANDIDATES = 2000
 
 QueryText = Annotated[
     str, Query(min_length=1, max_length=MAX_QUERY, description="Words to find (prefixes match).")
@@ -120,5 +122,12 @@ async def suggest(
     limit: Annotated[int, Query(ge=1, le=SUGGEST_LIMIT)] = 8,
 ) -> Any:
     """Type-ahead: the best titles whose words start with what was typed so far."""
-    hits = await engine.search(db, q, viewer=_viewer(principal), kinds=_kinds(type), limit=limit)
+    hits = await engine.search(
+        db,
+        q,
+        viewer=_viewer(principal),
+        kinds=_kinds(type),
+        limit=limit,
+        candidates=SUGGEST_CANDIDATES,
+    )
     return Suggestions(items=[Suggestion(type=h.kind, id=h.ref_id, text=h.title) for h in hits])

@@ -19,6 +19,24 @@ HTTP_DURATION = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 HTTP_IN_FLIGHT = Gauge("http_requests_in_flight", "HTTP requests being answered now.")
+# Labelled children by (method, route, status): `labels()` checks and locks on every call,
+# and the label values are bounded, so each child is looked up once.
+_HTTP_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def count_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and observe its duration."""
+    children = _HTTP_CHILDREN.get((method, route, status))
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(method=method, route=route, status=str(status)),
+            HTTP_DURATION.labels(method=method, route=route),
+        )
+        _HTTP_CHILDREN[(method, route, status)] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
 AUTH_ATTEMPTS = Counter(
     "veza_auth_attempts_total", "Sign-in and registration outcomes.", ["result"]
 )

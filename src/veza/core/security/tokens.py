@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -13,6 +14,9 @@ import jwt
 from veza.core.errors import Unauthorized
 
 ALGORITHM = "HS256"
+# Tokens whose signature and claims were checked, kept per process: a client sends the same
+# access token on every request, and decoding it is most of a cached request's own work.
+VERIFIED_CACHE_SIZE = 4096
 
 
 def key_id(key: str) -> str:
@@ -49,6 +53,8 @@ class AccessTokens:
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
+        # Only successes are kept (lru_cache keeps no exception); expiry is checked on each use.
+        self._checked = functools.lru_cache(maxsize=VERIFIED_CACHE_SIZE)(self._decode)
 
     def issue(self, *, user_id: uuid.UUID, session_id: uuid.UUID, role: str) -> str:
         now = datetime.now(UTC)
@@ -70,7 +76,13 @@ class AccessTokens:
         )
 
     def verify(self, token: str) -> AccessClaims:
-        """Decode and check signature, expiry, issuer, audience and type; 401 otherwise."""
+        """Check signature, expiry, issuer, audience and type; 401 otherwise."""
+        claims = self._checked(token)
+        if claims.expires_at <= datetime.now(UTC):
+            raise Unauthorized("access token expired", code="token_expired")
+        return claims
+
+    def _decode(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(str(header.get("kid")))

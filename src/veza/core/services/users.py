@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, false, or_, select, update
+from sqlalchemy import Select, bindparam, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,8 @@ SESSION_FIELDS = (
 )  # fmt: skip
 # Nobody is present for operator actions (the CLI), so their audit rows carry no address.
 OPERATOR = ClientInfo()
+# Built once: composing a SELECT of every User column costs more than running it (hot path).
+_BY_USERNAME = select(User).where(User.username == bindparam("username"))
 
 
 def parse_role(raw: str) -> Role:
@@ -57,7 +59,7 @@ async def get_by_username(db: AsyncSession, username: str) -> User:
     name = username.strip().lower()
     user = None
     if USERNAME_PATTERN.fullmatch(name):
-        user = await db.scalar(select(User).where(User.username == name))
+        user = await db.scalar(_BY_USERNAME, {"username": name})
     if user is None:
         raise NotFound("no such user", code="user_not_found")
     return user
