@@ -131,6 +131,11 @@ class Settings(BaseSettings):
         None, description="Extra words for the profanity filter, one a line (# comments)."
     )
 
+    # Analytics.
+    analytics_retention_days: int = Field(
+        90, ge=1, le=3650, description="Days raw analytics events are kept (rollups stay)."
+    )
+
     @field_validator("chat_profanity_words_file")
     @classmethod
     def _readable_file(cls, value: Path | None) -> Path | None:

@@ -71,6 +71,9 @@ from veza.core.models.discovery import (
 )
 
 __all__ = [*__all__, "Play", "SearchDocument", "TrackCooccurrence", "TrackDislike", "TrackListen"]
+from veza.core.models.analytics import AnalyticsEvent, AnalyticsRollup, AnalyticsUnique
+
+__all__ = [*__all__, "AnalyticsEvent", "AnalyticsRollup", "AnalyticsUnique"]
 from veza.core.models.track import JobStatus, MediaJob, Track, TrackStatus, TrackTag, Visibility
 
 __all__ += ["JobStatus", "MediaJob", "Track", "TrackStatus", "TrackTag", "Visibility"]
