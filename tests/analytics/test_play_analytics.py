@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from analytics.analytics_helpers import dashboard, drain
+from analytics.analytics_helpers import dashboard, drain, forget_rollups
 from chat.conftest import Server
 from conftest import Account, register
 from discovery.discovery_helpers import make_track
+from veza.core.analytics import rollups
+from veza.core.analytics.events import Kind, record
+from veza.core.bus import publish_json
 from veza.core.db import utcnow
+from veza.core.models import AnalyticsEvent
 
 
 @dataclass
@@ -121,3 +129,77 @@ async def test_track_and_artist_numbers_equal_those_from_the_reports(
     assert [(t["track_id"], t["plays"]) for t in artist["top_tracks"]] == [
         (t, plays_of[t]) for t in ranked
     ]
+
+
+async def _views(http: httpx.AsyncClient, hamlet: Account, track: str) -> list[dict[str, Any]]:
+    today = utcnow().date().isoformat()
+    return [
+        await dashboard(http, hamlet, f"tracks/{track}"),
+        await dashboard(http, hamlet, f"tracks/{track}", granularity="hour", start=today),
+        await dashboard(http, hamlet, "artists/hamlet"),
+    ]
+
+
+async def test_events_applied_twice_out_of_order_and_at_once_count_once(
+    server: Server, http: httpx.AsyncClient, hamlet: Account, othello: Account
+) -> None:
+    durations = {await make_track(server.app, hamlet, "Song", duration=120.0): 120.0}
+    listeners = [othello, await register(http, "fan")]
+    await listen_around(http, hamlet, listeners, durations)
+    await drain(server.app)
+    track = next(iter(durations))
+    before = await _views(http, hamlet, track)
+
+    await forget_rollups(server.app)
+    async with server.app.state.backends.db.session() as db:
+        ids = list(await db.scalars(select(AnalyticsEvent.id)))
+    random.Random(3).shuffle(ids)
+    half = len(ids) // 2
+    # Two consumers at once, each with a batch holding repeats, then everything again.
+    async with (
+        server.app.state.backends.db.session() as one,
+        server.app.state.backends.db.session() as two,
+    ):
+        await asyncio.gather(
+            rollups.apply(one, ids[:half] + ids[:3]),
+            rollups.apply(two, list(reversed(ids))),
+        )
+        assert await rollups.apply(one, ids) == 0
+    for event_id in ids[:5]:  # the bus redelivers: the worker finds nothing left to do
+        await publish_json(
+            server.app.state.backends.bus, "veza.event.play.recorded", {"event_id": event_id}
+        )
+    await drain(server.app)
+    assert await _views(http, hamlet, track) == before
+
+
+async def test_a_late_event_lands_in_the_bucket_of_when_it_happened(
+    server: Server, http: httpx.AsyncClient, hamlet: Account, othello: Account
+) -> None:
+    track = await make_track(server.app, hamlet, "Song", duration=120.0)
+    today = await report(http, othello, track, 60.0, source="feed")
+    assert today.counted
+    await drain(server.app)
+    async with server.app.state.backends.db.session() as db:
+        late = record(
+            db,
+            Kind.play,
+            occurred_at=utcnow() - timedelta(days=1),
+            user_id=uuid.UUID(othello.id),
+            track_id=uuid.UUID(track),
+            owner_id=uuid.UUID(hamlet.id),
+            source="search",
+            listened_ms=45_000,
+            counted=True,
+        )
+        await db.commit()
+        assert await rollups.apply(db, [late.id]) == 1
+        assert await rollups.apply(db, [late.id]) == 0
+
+    found = await dashboard(http, hamlet, f"tracks/{track}")
+    assert [day["plays"] for day in found["series"][-2:]] == [1, 1]
+    assert [day["listeners"] for day in found["series"][-2:]] == [1, 1]
+    # One person on both days: one unique listener over the period, not two.
+    assert found["totals"]["unique_listeners"] == 1
+    assert found["totals"]["sources"]["search"] == found["totals"]["sources"]["feed"] == 1
+    assert found["totals"]["listening_seconds"] == pytest.approx(105.0)

@@ -26,22 +26,22 @@ class ServerErrorRecorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        failed = False
+        recorded = False
 
         async def watch(message: Message) -> None:
-            nonlocal failed
+            nonlocal recorded
             if message["type"] == "http.response.start" and message["status"] >= 500:
-                failed = True
+                # Before the answer leaves: whoever sees the 5xx also sees it counted.
+                recorded = True
+                await self._record()
             await send(message)
 
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            failed = True
-            raise
-        finally:
-            if failed:
+            if not recorded:
                 await self._record()
+            raise
 
     async def _record(self) -> None:
         try:

@@ -20,7 +20,7 @@ from veza.core.analytics.rollups import PLATFORM, bucket_of
 from veza.core.errors import InvalidInput
 from veza.core.models import AnalyticsRollup, AnalyticsUnique, Track, User
 
-DEFAULT_DAYS = 30
+DEFAULT_DAYS = {"day": 30, "hour": 1}
 MAX_DAYS = {"day": 366, "hour": 14}
 TOP_TRACKS = 10
 PLAY_COLUMNS = (
@@ -67,7 +67,7 @@ class Period:
 
 
 def period(start: date | None, end: date | None, granularity: str, today: date) -> Period:
-    """Whole UTC days from `start` to `end` inclusive (default: the last 30 days)."""
+    """Whole UTC days from `start` to `end` inclusive (default: 30 days by day, today by hour)."""
     if granularity not in MAX_DAYS:
         raise InvalidInput(
             "granularity must be hour or day",
@@ -75,7 +75,7 @@ def period(start: date | None, end: date | None, granularity: str, today: date) 
             details={"allowed": sorted(MAX_DAYS)},
         )
     end = end or today
-    start = start or (end - timedelta(days=DEFAULT_DAYS - 1))
+    start = start or (end - timedelta(days=DEFAULT_DAYS[granularity] - 1))
     if start > end:
         raise InvalidInput("start is after end", code="invalid_range")
     days = (end - start).days + 1
