@@ -20,7 +20,9 @@ from veza.core.db import utcnow
 from veza.core.services.sessions import Principal
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
-Start = Annotated[date | None, Query(description="First UTC day (default: 30 days by day, one by hour, to end).")]
+Start = Annotated[
+    date | None, Query(description="First UTC day (default: 30 days by day, one by hour, to end).")
+]
 End = Annotated[date | None, Query(description="Last UTC day, included (default: today).")]
 Granularity = Annotated[
     str, Query(max_length=16, description="`day` (up to 366 days) or `hour` (up to 14 days).")
