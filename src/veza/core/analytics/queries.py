@@ -1,8 +1,9 @@
 """Dashboard queries: every number comes from rollups and distinct-count sets, never raw events.
 
 A period is a range of whole UTC days, read hour by hour or day by day. Distinct counts over a
-whole period (unique listeners, active members, active users) count set rows of the period's
-buckets, bounded by the period's length; every other total is a sum of bucket rows.
+whole period (unique listeners, active members, active users) count the members of the week
+sets of its whole weeks and the day sets of its other days; every other total is a sum of
+bucket rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veza.core.analytics.events import Source
@@ -114,16 +115,35 @@ async def _rows(
     return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in result}
 
 
+def _cover(span: Period) -> list[tuple[str, datetime, datetime]]:
+    """Set buckets whose union is exactly the period's members: whole weeks, then loose days."""
+    first_week = bucket_of(span.start + timedelta(days=6), "week")
+    last_week_end = bucket_of(span.end, "week")
+    if first_week >= last_week_end:
+        return [("day", span.start, span.end)]
+    parts = [("week", first_week, last_week_end)]
+    parts += [
+        ("day", start, end)
+        for start, end in ((span.start, first_week), (last_week_end, span.end))
+        if start < end
+    ]
+    return parts
+
+
 async def _distinct(db: AsyncSession, set_name: str, scope_id: uuid.UUID, span: Period) -> int:
-    count = await db.scalar(
-        select(func.count(func.distinct(AnalyticsUnique.member_id))).where(
+    # One index range per part (an OR of ranges would scan every bucket of the scope).
+    parts = [
+        select(AnalyticsUnique.member_id).where(
             AnalyticsUnique.set_name == set_name,
             AnalyticsUnique.scope_id == scope_id,
-            AnalyticsUnique.granularity == span.granularity,
-            AnalyticsUnique.bucket >= span.start,
-            AnalyticsUnique.bucket < span.end,
+            AnalyticsUnique.granularity == granularity,
+            AnalyticsUnique.bucket >= start,
+            AnalyticsUnique.bucket < end,
         )
-    )
+        for granularity, start, end in _cover(span)
+    ]
+    members = union_all(*parts).subquery()
+    count = await db.scalar(select(func.count(func.distinct(members.c.member_id))))
     return int(count or 0)
 
 

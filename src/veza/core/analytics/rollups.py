@@ -29,13 +29,9 @@ COUNTERS = tuple(
     for column in AnalyticsRollup.__table__.columns
     if column.name not in ("scope_kind", "scope_id", "granularity", "bucket")
 )
-# Which buckets each scope keeps; weeks only platform-wide (weekly active users).
-GRANULARITIES = {
-    "track": ("hour", "day"),
-    "artist": ("hour", "day"),
-    "room": ("hour", "day"),
-    "platform": ("hour", "day", "week"),
-}
+# Every scope keeps hour, day and week buckets: weeks let a long period's distinct count read
+# one set row per member and week instead of one per member and day.
+GRANULARITIES = ("hour", "day", "week")
 # Distinct-count sets: name -> (scope kind, counter it feeds).
 SETS = {
     "track_listener": ("track", "listeners"),
@@ -134,14 +130,14 @@ def _accumulate(events: Iterable[AnalyticsEvent]) -> tuple[dict[Key, dict[str, i
     for event in events:
         effect = effect_of(event)
         for kind, scope_id, deltas in effect.counts:
-            for granularity in GRANULARITIES[kind]:
+            for granularity in GRANULARITIES:
                 row = counts[
                     (kind, scope_id, granularity, bucket_of(event.occurred_at, granularity))
                 ]
                 for name, value in deltas.items():
                     row[name] += value
         for set_name, scope_id, member in effect.members:
-            for granularity in GRANULARITIES[SETS[set_name][0]]:
+            for granularity in GRANULARITIES:
                 bucket = bucket_of(event.occurred_at, granularity)
                 members.add((set_name, scope_id, granularity, bucket, member))
     return counts, members
