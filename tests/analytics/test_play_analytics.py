@@ -203,3 +203,37 @@ async def test_a_late_event_lands_in_the_bucket_of_when_it_happened(
     assert found["totals"]["unique_listeners"] == 1
     assert found["totals"]["sources"]["search"] == found["totals"]["sources"]["feed"] == 1
     assert found["totals"]["listening_seconds"] == pytest.approx(105.0)
+
+
+async def test_unique_listeners_over_weeks_and_loose_days_count_each_person_once(
+    server: Server, http: httpx.AsyncClient, hamlet: Account
+) -> None:
+    track = await make_track(server.app, hamlet, "Song", duration=120.0)
+    people = [uuid.uuid4() for _ in range(5)]
+    rng = random.Random(11)
+    heard = [(rng.randrange(0, 40), rng.choice(people)) for _ in range(60)]
+    async with server.app.state.backends.db.session() as db:
+        events = [
+            record(
+                db,
+                Kind.play,
+                occurred_at=utcnow() - timedelta(days=days_ago),
+                user_id=who,
+                track_id=uuid.UUID(track),
+                owner_id=uuid.UUID(hamlet.id),
+                listened_ms=60_000,
+                counted=True,
+            )
+            for days_ago, who in heard
+        ]
+        await db.commit()
+        await rollups.apply(db, [event.id for event in events])
+
+    today = utcnow().date()
+    for first, last in ((39, 0), (30, 3), (17, 9), (12, 12), (6, 0), (25, 11)):
+        start, end = today - timedelta(days=first), today - timedelta(days=last)
+        params = {"start": start.isoformat(), "end": end.isoformat()}
+        found = await dashboard(http, hamlet, f"tracks/{track}", **params)
+        inside = {who for days_ago, who in heard if last <= days_ago <= first}
+        assert found["totals"]["unique_listeners"] == len(inside), (first, last)
+        assert found["totals"]["plays"] == sum(last <= d <= first for d, _ in heard)
