@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "scope_kind", "scope_id", "granularity", "bucket", name=op.f("pk_analytics_rollups")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "analytics_uniques",
@@ -109,6 +110,7 @@ def upgrade() -> None:
             "member_id",
             name=op.f("pk_analytics_uniques"),
         ),
+        sqlite_with_rowid=False,
     )
 
 

@@ -58,6 +58,8 @@ class AnalyticsRollup(Base):
     """Counters of one scope (track, artist, room, platform) in one hour, day or week."""
 
     __tablename__ = "analytics_rollups"
+    # Clustered by the key on SQLite too: a period is one contiguous range, and no second index.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     scope_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     scope_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -90,6 +92,7 @@ class AnalyticsUnique(Base):
     """Set membership behind distinct counts: listener L heard artist A's music on day D."""
 
     __tablename__ = "analytics_uniques"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     set_name: Mapped[str] = mapped_column(String(16), primary_key=True)
     scope_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
