@@ -110,12 +110,14 @@ async def test_platform_numbers_equal_what_happened(
     assert (await http.get("/api/v1/test-unavailable")).status_code == 503
     await drain(server.app)
 
-    totals = (await dashboard(http, iago, "platform"))["totals"]
+    found = await dashboard(http, iago, "platform")
+    totals = found["totals"]
     size = audio.stat().st_size
     assert {name: totals[name] for name in expected_platform(size)} == expected_platform(size)
     assert totals["storage_bytes"] == size + 1000
-    weekly = (await dashboard(http, iago, "platform"))["weekly_active_users"]
-    assert weekly[-1]["active_users"] == 3
+    today = found["series"][-1]
+    assert (today["active_users"], today["listeners"], today["sign_ins"]) == (3, 1, 4)
+    assert found["weekly_active_users"][-1]["active_users"] == 3
 
     live = await read_live(http, iago, events=1)
     assert live[0]["listeners_5m"] == 1
@@ -127,12 +129,10 @@ def expected_platform(upload_size: int) -> dict[str, int]:
         "users": 3,
         "registrations": 3,
         "sign_ins": 4,  # three registrations open a session each, plus one login
-        "active_users": 3,
         "uploads": 1,
         "upload_bytes": upload_size,
         "reports": 1,
         "plays": 1,
-        "unique_listeners": 1,
         "errors": 1,
         "messages": 0,
     }

@@ -103,7 +103,11 @@ async def _live_events(
         yield f"event: analytics.live\ndata: {json.dumps(data, default=str)}\n\n"
 
 
-@router.get("/live", response_class=StreamingResponse)
+@router.get(
+    "/live",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "One event a second."}},
+)
 async def live_analytics(
     principal: CurrentPrincipal,
     backends: BackendsDep,
