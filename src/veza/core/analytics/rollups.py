@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,8 +144,10 @@ def _accumulate(events: Iterable[AnalyticsEvent]) -> tuple[dict[Key, dict[str, i
     return counts, members
 
 
-def _dialect(db: AsyncSession):  # type: ignore[no-untyped-def]
-    return sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
+def _insert(db: AsyncSession, table: Table) -> Any:
+    """INSERT with ON CONFLICT, in the session's dialect (both speak it)."""
+    dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
+    return dialect.insert(table)
 
 
 async def _add_members(
@@ -155,9 +158,9 @@ async def _add_members(
         dict(zip(("set_name", "scope_id", "granularity", "bucket", "member_id"), m, strict=True))
         for m in sorted(members, key=str)
     ]
-    table = AnalyticsUnique.__table__
+    table = cast(Table, AnalyticsUnique.__table__)
     for start in range(0, len(rows), 1000):
-        statement = _dialect(db).insert(table).values(rows[start : start + 1000])
+        statement = _insert(db, table).values(rows[start : start + 1000])
         inserted = await db.execute(
             statement.on_conflict_do_nothing().returning(
                 table.c.set_name, table.c.scope_id, table.c.granularity, table.c.bucket
@@ -175,9 +178,9 @@ async def add_rollups(db: AsyncSession, counts: dict[Key, dict[str, int]]) -> No
         {**dict(zip(keys, key, strict=True)), **values}
         for key, values in sorted(counts.items(), key=lambda item: str(item[0]))
     ]
-    table = AnalyticsRollup.__table__
+    table = cast(Table, AnalyticsRollup.__table__)
     for start in range(0, len(rows), 500):
-        statement = _dialect(db).insert(table).values(rows[start : start + 500])
+        statement = _insert(db, table).values(rows[start : start + 500])
         await db.execute(
             statement.on_conflict_do_update(
                 index_elements=list(keys),
