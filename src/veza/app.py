@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from veza import __version__
 from veza.api import admin, auth, chat_admin, users
+from veza.api import analytics as analytics_api
 from veza.api import auth_email as auth_email_api
 from veza.api import auth_mfa as auth_mfa_api
 from veza.api import auth_oauth as auth_oauth_api
@@ -33,6 +34,8 @@ from veza.api.schemas import ErrorBody
 from veza.chat import endpoint as chat_endpoint
 from veza.config import Settings, get_settings
 from veza.core import migrate
+from veza.core.analytics.middleware import ServerErrorRecorder
+from veza.core.analytics.worker import AnalyticsWorker
 from veza.core.backends import open_backends
 from veza.core.images import AVATAR_MAX_BYTES, COVER_MAX_BYTES
 from veza.core.media.runner import MediaWorkers
@@ -90,9 +93,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.embedded_workers and "stream" in app.state.services:
         media_workers = MediaWorkers(backends)
         await media_workers.start()
+    analytics_worker = None
+    if "api" in app.state.services:
+        analytics_worker = AnalyticsWorker(backends)
+        await analytics_worker.start()
     try:
         yield
     finally:
+        if analytics_worker is not None:
+            await analytics_worker.stop()
         if media_workers is not None:
             await media_workers.stop()
         await backends.close()
@@ -137,6 +146,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
         app.include_router(shares_api.router)
         for discovery in (plays_api, tags_api, search_api, recommendations_api):
             app.include_router(discovery.router)
+        app.include_router(analytics_api.router)
     if "chat" in services:
         chat_endpoint.install(app)
     if "stream" in services:
@@ -144,6 +154,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
     if set(services) == set(SERVICES):
         spa.install(app)
 
+    app.add_middleware(ServerErrorRecorder, backends=lambda: app.state.backends)
     limits = body_limit_for(settings)
     default_limit = settings.max_json_body_kb * 1024
     app.add_middleware(

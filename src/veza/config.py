@@ -173,6 +173,11 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = Field(None, description="Generic OIDC client id.")
     oidc_client_secret: SecretStr | None = Field(None, description="Generic OIDC client secret.")
 
+    # Analytics.
+    analytics_retention_days: int = Field(
+        90, ge=1, le=3650, description="Days raw analytics events are kept (rollups stay)."
+    )
+
     @field_validator("chat_profanity_words_file")
     @classmethod
     def _readable_file(cls, value: Path | None) -> Path | None:

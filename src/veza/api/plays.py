@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from veza.api.deps import BackendsDep, CurrentPrincipal, SessionDep
 from veza.api.tracks import TrackOut
+from veza.core.analytics.events import Source
 from veza.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from veza.core.services import plays as service
 
@@ -27,6 +28,9 @@ class PlayIn(BaseModel):
         ge=0, le=MAX_SECONDS, description="Seconds actually heard in this session."
     )
     completed: bool = Field(False, description="The track played to its end.")
+    source: Source | None = Field(
+        None, description="Where the play came from (analytics); omitted means `other`."
+    )
 
 
 class PlayOut(BaseModel):
@@ -65,7 +69,7 @@ async def record_play(
     db: SessionDep,
 ) -> Any:
     """Report a listening session; it counts after 30 s or half the track (at most 120/min)."""
-    report = service.PlayReport(body.position, body.listened_seconds, body.completed)
+    report = service.PlayReport(body.position, body.listened_seconds, body.completed, body.source)
     result = await service.record(backends, db, principal, track_id, report)
     return PlayOut(
         id=result.play.id,

@@ -89,6 +89,9 @@ __all__ = [
     "RecoveryCode",
     "TotpCredential",
 ]
+from veza.core.models.analytics import AnalyticsEvent, AnalyticsRollup, AnalyticsUnique
+
+__all__ = [*__all__, "AnalyticsEvent", "AnalyticsRollup", "AnalyticsUnique"]
 from veza.core.models.track import JobStatus, MediaJob, Track, TrackStatus, TrackTag, Visibility
 
 __all__ += ["JobStatus", "MediaJob", "Track", "TrackStatus", "TrackTag", "Visibility"]

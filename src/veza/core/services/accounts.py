@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veza.core.analytics import events as analytics
 from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import Conflict, InvalidInput, Unauthorized
@@ -87,6 +88,7 @@ async def register(
         await db.rollback()
         raise Conflict("that username or email is already taken", code="account_taken") from None
     audit.record(db, "auth.register", client, actor_id=user.id, target_user_id=user.id)
+    analytics.record(db, analytics.Kind.registration, user_id=user.id)
     pair = await sessions.start_session(backends, db, user, client, method="password")
     verification = email_tokens.issue(backends, db, user, EmailTokenPurpose.verify_email)
     await db.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veza.core.analytics import events as analytics
 from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import BadRequest, Forbidden, InvalidInput, NotFound, RateLimited
@@ -140,6 +141,9 @@ async def send(
         created_at=now,
     )
     db.add(message)
+    event = analytics.record(
+        db, analytics.Kind.message, occurred_at=now, user_id=author_id, room_id=room_id
+    )
     try:
         await db.commit()
     except IntegrityError:  # the same nonce, sent twice at once: the other one was stored
@@ -148,6 +152,7 @@ async def send(
         if earlier is None:
             raise
         return Sent(earlier, created=False)
+    await analytics.announce(backends.bus, event, room_id=room_id)
     return Sent(await _reload(db, message.id), created=True)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veza.core.analytics import events as analytics
 from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import Forbidden, InvalidInput, NotFound, RateLimited, VezaError
@@ -206,7 +207,11 @@ async def _apply(
         until=until.isoformat() if until else None,
         automatic=actor_id is None,
     )
+    event = analytics.record(
+        db, analytics.Kind.moderation, user_id=actor_id, room_id=room_id, source=action[:16]
+    )
     await db.commit()
+    await analytics.announce(backends.bus, event, room_id=room_id)
     MODERATION_ACTIONS.labels(action=action).inc()
     data = {"action": action, "reason": reason, "until": until.isoformat() if until else None}
     await chat_events.to_user(backends.bus, user_id, "moderation", data, room_id)

@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veza.core.analytics import events as analytics
 from veza.core.backends import Backends
 from veza.core.bus import publish_json
 from veza.core.db import utcnow
 from veza.core.errors import Conflict, InvalidInput
-from veza.core.models import Play, Track, TrackListen, TrackStatus, Visibility
+from veza.core.models import AnalyticsEvent, Play, Track, TrackListen, TrackStatus, Visibility
 from veza.core.pagination import Page, keyset_page
 from veza.core.ratelimit import Limit
 from veza.core.services import recommendations
@@ -37,6 +38,7 @@ class PlayReport:
     position: float
     listened_seconds: float
     completed: bool
+    source: analytics.Source | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ async def record(
         created_at=now,
     )
     db.add(play)
+    event = None if own else _analytics_event(db, report, track, principal, counted, now)
     if not own:
         await db.execute(
             update(Track)
@@ -129,12 +132,39 @@ async def record(
         await recommendations.record_new_listener(db, principal.user_id, track.id)
     await db.commit()
     await db.refresh(track)
-    await publish_json(
-        backends.bus,
-        PLAY_EVENT,
-        {"track_id": track.id, "user_id": principal.user_id, "counted": counted},
-    )
+    payload = {"track_id": track.id, "user_id": principal.user_id, "counted": counted}
+    if event is None:
+        await publish_json(backends.bus, PLAY_EVENT, payload)
+    else:
+        await analytics.announce(backends.bus, event, **payload)
     return PlayResult(play, track, reason)
+
+
+def _analytics_event(
+    db: AsyncSession,
+    report: PlayReport,
+    track: Track,
+    principal: Principal,
+    counted: bool,
+    now: datetime,
+) -> AnalyticsEvent:
+    """The play as analytics sees it (others' plays only: an artist's audience)."""
+    completed, skipped = analytics.play_flags(
+        report.listened_seconds, track.duration, report.completed
+    )
+    return analytics.record(
+        db,
+        analytics.Kind.play,
+        occurred_at=now,
+        user_id=principal.user_id,
+        track_id=track.id,
+        owner_id=track.owner_id,
+        source=(report.source or analytics.Source.other).value,
+        listened_ms=round(report.listened_seconds * 1000),
+        counted=counted,
+        completed=completed,
+        skipped=skipped,
+    )
 
 
 async def recently_played(

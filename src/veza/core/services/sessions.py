@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veza.core.analytics import events as analytics
 from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import NotFound, Unauthorized
@@ -88,6 +89,7 @@ async def start_session(
         method=method,
     )
     db.add(session)
+    analytics.record(db, analytics.Kind.sign_in, occurred_at=now, user_id=user.id)
     refresh = await _issue_refresh(db, session)
     return _pair(backends, user, session, refresh)
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veza.core import images
+from veza.core.analytics import events as analytics
 from veza.core.backends import Backends
 from veza.core.errors import (
     Conflict,
@@ -131,6 +132,14 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
             tag_rows=[],  # loaded (empty), so the answer never has to fetch it
         )
         db.add(track)
+        analytics.record(
+            db,
+            analytics.Kind.upload,
+            user_id=owner_id,
+            track_id=track_id,
+            owner_id=owner_id,
+            size_bytes=size,
+        )
         await db.flush()
         job_id = await jobs.enqueue(db, track_id)
         try:

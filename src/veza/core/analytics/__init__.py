@@ -1,0 +1,1 @@
+"""Analytics: events recorded with domain changes, idempotent rollups, dashboard queries."""
