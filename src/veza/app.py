@@ -35,6 +35,7 @@ from veza.core.images import AVATAR_MAX_BYTES, COVER_MAX_BYTES
 from veza.core.media.runner import MediaWorkers
 from veza.core.observability.logging import get_logger
 from veza.core.observability.metrics import DB_POOL
+from veza.core.observability.tracing import instrument_app, instrument_engine
 from veza.core.web.errors import install_error_handlers
 from veza.core.web.health import router as health_router
 from veza.core.web.middleware import (
@@ -77,6 +78,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     elif await migrate.current_revision(backends.db) != migrate.head_revision():
         log.warning("schema_not_current", hint="run `veza migrate`")
     DB_POOL.watch(backends.db.engine.pool)
+    if settings.tracing_enabled:
+        instrument_engine(backends.db.engine)
     app.state.backends = backends
     log.info(
         "started", services=sorted(app.state.services), database=backends.db.engine.dialect.name
@@ -164,7 +167,9 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
                 "X-RateLimit-Reset",
             ],
         )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=settings.metrics_enabled)
+    if settings.tracing_enabled:
+        instrument_app(app)
     return app
 
 

@@ -12,6 +12,7 @@ from veza.core.bus_memory import MemoryBus
 from veza.core.cache import Cache
 from veza.core.cache_memory import MemoryCache
 from veza.core.db import Database
+from veza.core.observability.instrumented import CountedCache, TracedBus
 from veza.core.ratelimit import RateLimiter
 from veza.core.search import kinds as _search_kinds  # noqa: F401  (index kept in step everywhere)
 from veza.core.security.passwords import Passwords
@@ -48,18 +49,18 @@ def open_storage(url: str) -> Storage:
 
 async def open_cache(settings: Settings) -> Cache:
     if settings.redis_url is None:
-        return MemoryCache()
+        return CountedCache(MemoryCache())
     from veza.core.cache_redis import RedisCache
 
-    return RedisCache(settings.redis_url, prefix=settings.redis_prefix)
+    return CountedCache(RedisCache(settings.redis_url, prefix=settings.redis_prefix))
 
 
 async def open_bus(settings: Settings) -> Bus:
     if settings.nats_url is None:
-        return MemoryBus()
+        return TracedBus(MemoryBus(), "memory")
     from veza.core.bus_nats import NatsBus
 
-    return await NatsBus.connect(settings.nats_url)
+    return TracedBus(await NatsBus.connect(settings.nats_url), "nats")
 
 
 async def open_backends(settings: Settings) -> Backends:

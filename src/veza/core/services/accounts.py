@@ -12,6 +12,7 @@ from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import Conflict, InvalidInput, Unauthorized
 from veza.core.models import User, UserStatus
+from veza.core.observability import business
 from veza.core.observability.metrics import AUTH_ATTEMPTS
 from veza.core.ratelimit import Limit
 from veza.core.security.passwords import check_password_policy
@@ -88,6 +89,7 @@ async def register(
     pair = await sessions.start_session(backends, db, user, client, method="password")
     await db.commit()
     AUTH_ATTEMPTS.labels(result="registered").inc()
+    business.count_registration()
     return user, pair
 
 
@@ -135,6 +137,7 @@ async def login(
     pair = await sessions.start_session(backends, db, user, client, method="password")
     await db.commit()
     AUTH_ATTEMPTS.labels(result="success").inc()
+    business.count_login("password")
     return user, pair
 
 

@@ -23,6 +23,7 @@ from veza.core.models import (
     User,
     UserBlock,
 )
+from veza.core.observability import business
 from veza.core.ratelimit import Limit
 from veza.core.services import chat_bans, moderation, rooms
 from veza.core.services.rooms import Access
@@ -148,6 +149,7 @@ async def send(
         if earlier is None:
             raise
         return Sent(earlier, created=False)
+    business.count_message()
     return Sent(await _reload(db, message.id), created=True)
 
 

@@ -81,8 +81,9 @@ class RequestContextMiddleware:
     A 500 answer carries the request id and never a traceback; the traceback goes to the log.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: bool = True) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,7 +108,8 @@ class RequestContextMiddleware:
             await send(message)
 
         began = time.perf_counter()
-        HTTP_IN_FLIGHT.inc()
+        if self.metrics:
+            HTTP_IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
@@ -115,12 +117,13 @@ class RequestContextMiddleware:
             if not started:
                 await send_internal_error(send_with_headers, request_id)
         finally:
-            HTTP_IN_FLIGHT.dec()
             elapsed = time.perf_counter() - began
             template = route_template(scope)
             method = scope["method"]
-            HTTP_REQUESTS.labels(method=method, route=template, status=str(status)).inc()
-            HTTP_DURATION.labels(method=method, route=template).observe(elapsed)
+            if self.metrics:
+                HTTP_IN_FLIGHT.dec()
+                HTTP_REQUESTS.labels(method=method, route=template, status=str(status)).inc()
+                HTTP_DURATION.labels(method=method, route=template).observe(elapsed)
             log.info(
                 "request",
                 method=method,

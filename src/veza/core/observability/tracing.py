@@ -1,0 +1,94 @@
+"""OpenTelemetry tracing: incoming HTTP and WebSocket, SQL, outgoing HTTP and the bus.
+
+Spans are exported (OTLP over HTTP) only when `VEZA_OTLP_ENDPOINT` is set. Without it the
+tracer still hands out trace ids, so logs and bus messages carry one, but it records nothing
+and exports nothing: the cost is an id per span and no more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from veza import __version__
+
+TRACES_PATH = "/v1/traces"
+# Probes and scrapes would be most of the spans and tell nothing.
+UNTRACED_URLS = "/health$,/metrics$"
+
+_provider: TracerProvider = TracerProvider(sampler=ALWAYS_OFF)
+
+
+def tracer_provider() -> TracerProvider:
+    """The provider every Veza span comes from (swap it with `use_tracer_provider`)."""
+    return _provider
+
+
+def use_tracer_provider(provider: TracerProvider) -> TracerProvider:
+    """Make `provider` Veza's for apps and engines instrumented from now on; returns the old one."""
+    global _provider
+    previous, _provider = _provider, provider
+    return previous
+
+
+def tracer() -> trace.Tracer:
+    return _provider.get_tracer("veza", __version__)
+
+
+def traces_url(endpoint: str) -> str:
+    """`http://collector:4318` -> `http://collector:4318/v1/traces` (a full URL is kept)."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint if endpoint.endswith(TRACES_PATH) else endpoint + TRACES_PATH
+
+
+def build_provider(*, endpoint: str | None, service: str) -> TracerProvider:
+    """Exporting to `endpoint` when set; otherwise ids only, nothing recorded."""
+    resource = Resource.create({"service.name": f"veza-{service}", "service.version": __version__})
+    if not endpoint:
+        return TracerProvider(resource=resource, sampler=ALWAYS_OFF)
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    provider = TracerProvider(resource=resource, sampler=ParentBased(ALWAYS_ON))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(endpoint))))
+    return provider
+
+
+def configure_tracing(*, endpoint: str | None, service: str) -> None:
+    """Process start (`veza serve`): Veza's provider, also the global one for libraries."""
+    provider = build_provider(endpoint=endpoint, service=service)
+    use_tracer_provider(provider)
+    trace.set_tracer_provider(provider)
+    instrument_outgoing_http()
+
+
+def instrument_outgoing_http() -> None:
+    """Every httpx client of the process: a client span and a `traceparent` header per request."""
+    instrumentor = HTTPXClientInstrumentor()
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
+    instrumentor.instrument(tracer_provider=_provider)
+
+
+def instrument_app(app: Any) -> None:
+    """A server span per HTTP request and per WebSocket connection, named by route template."""
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=_provider,
+        excluded_urls=UNTRACED_URLS,
+        exclude_spans=["receive", "send"],
+    )
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    """A client span per SQL statement run on `engine`."""
+    connections = metrics.get_meter("veza.db").create_up_down_counter("db.client.connections.usage")
+    EngineTracer(tracer(), engine.sync_engine, connections)  # type: ignore[no-untyped-call]
