@@ -20,10 +20,14 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veza import __version__
+from veza.core.observability.logging import REDACTED
 
 TRACES_PATH = "/v1/traces"
 # Probes and scrapes would be most of the spans and tell nothing.
 UNTRACED_URLS = "/health$,/metrics$"
+
+# Attributes that would hold the whole URL, query string included.
+URL_ATTRIBUTES = ("http.url", "url.full", "url.query")
 
 _provider: TracerProvider = TracerProvider(sampler=ALWAYS_OFF)
 
@@ -78,6 +82,24 @@ def instrument_outgoing_http() -> None:
     instrumentor.instrument(tracer_provider=_provider)
 
 
+def scrub_url(span: trace.Span, path: str) -> None:
+    """Put `path` where the span records the request's URL: no query string (WebSocket
+    clients send their token there) and, once routed, no secret path part (stream tokens)."""
+    if not span.is_recording():
+        return
+    recorded = getattr(span, "attributes", None) or {}
+    span.set_attribute("http.target", path)
+    if "url.path" in recorded:
+        span.set_attribute("url.path", path)
+    for key in URL_ATTRIBUTES:
+        if key in recorded:
+            span.set_attribute(key, REDACTED)
+
+
+def _on_request(span: trace.Span, scope: dict[str, Any]) -> None:
+    scrub_url(span, scope.get("path", ""))
+
+
 def instrument_app(app: Any) -> None:
     """A server span per HTTP request and per WebSocket connection, named by route template."""
     FastAPIInstrumentor.instrument_app(
@@ -85,6 +107,7 @@ def instrument_app(app: Any) -> None:
         tracer_provider=_provider,
         excluded_urls=UNTRACED_URLS,
         exclude_spans=["receive", "send"],
+        server_request_hook=_on_request,
     )
 
 

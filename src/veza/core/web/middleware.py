@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veza.core.errors import PayloadTooLarge, RateLimited
 from veza.core.observability.logging import REDACTED, get_logger, is_secret_name
 from veza.core.observability.metrics import HTTP_DURATION, HTTP_IN_FLIGHT, HTTP_REQUESTS
+from veza.core.observability.tracing import scrub_url
 from veza.core.ratelimit import Limit, RateLimiter
 from veza.core.web.errors import error_body, error_headers
 
@@ -101,6 +103,8 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
+                # Routed by now; the span ends with the response, so blank its path here.
+                scrub_url(trace.get_current_span(), loggable_path(scope))
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
