@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from veza.core.bus import publish_json
 from veza.core.db import utcnow
 from veza.core.media import layout, pipeline
 from veza.core.media.errors import MediaError
+from veza.core.media.metrics import MEDIA_TASK_SECONDS
 from veza.core.media.pool import MediaPool
 from veza.core.media.progress import publish_progress
 from veza.core.media.tags import fallback_title
@@ -93,15 +94,24 @@ async def _run_tasks(
     pool: MediaPool, source: Path, workdir: Path, track: Track, max_seconds: int, job: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     paths = (str(source), str(workdir))
-    tasks = [pool.run(pipeline.analyse_task, *paths, max_seconds)]
+    tasks = [_timed("analyse", pool.run(pipeline.analyse_task, *paths, max_seconds))]
     for group in pipeline.GROUPS:
         lossless = track.source_lossless
-        tasks.append(pool.run(pipeline.encode_task, *paths, group, lossless, max_seconds, job))
+        encode = pool.run(pipeline.encode_task, *paths, group, lossless, max_seconds, job)
+        tasks.append(_timed(group, encode))
     analysis, *groups = await asyncio.gather(*tasks)
     renditions: dict[str, Any] = {}
     for described in groups:
         renditions.update(described)
     return analysis, renditions
+
+
+async def _timed(task: str, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """Await a pool task, timing it here: the child process has no metrics of its own."""
+    began = time.perf_counter()
+    result = await work
+    MEDIA_TASK_SECONDS.labels(task=task).observe(time.perf_counter() - began)
+    return result
 
 
 async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
