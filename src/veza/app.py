@@ -34,8 +34,9 @@ from veza.core.backends import open_backends
 from veza.core.images import AVATAR_MAX_BYTES, COVER_MAX_BYTES
 from veza.core.media.runner import MediaWorkers
 from veza.core.observability.logging import get_logger
-from veza.core.observability.metrics import DB_POOL
+from veza.core.observability.metrics import DB_POOL, STORAGE_DISK
 from veza.core.observability.tracing import instrument_app, instrument_engine
+from veza.core.storage_local import LocalStorage
 from veza.core.web.errors import install_error_handlers
 from veza.core.web.health import router as health_router
 from veza.core.web.middleware import (
@@ -78,6 +79,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     elif await migrate.current_revision(backends.db) != migrate.head_revision():
         log.warning("schema_not_current", hint="run `veza migrate`")
     DB_POOL.watch(backends.db.engine.pool)
+    STORAGE_DISK.watch(
+        backends.storage.root if isinstance(backends.storage, LocalStorage) else None
+    )
     if settings.tracing_enabled:
         instrument_engine(backends.db.engine)
     app.state.backends = backends

@@ -1,4 +1,4 @@
-"""Business, security, cache and bus counters move when the matching action happens."""
+"""Business, security, cache, bus and storage metrics move when the matching thing happens."""
 
 from __future__ import annotations
 
@@ -132,3 +132,12 @@ def test_labels_stay_bounded() -> None:
         business.count_login("hamlet")
     with pytest.raises(ValueError, match="moderation action"):
         business.count_moderation("defenestrated")
+
+
+async def test_media_storage_disk_space_is_reported(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    metrics = await scrape(client)
+    free, size = metrics.value("veza_storage_free_bytes"), metrics.value("veza_storage_size_bytes")
+    assert metrics.types["veza_storage_free_bytes"] == "gauge"
+    assert 0 < free <= size
