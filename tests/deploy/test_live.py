@@ -185,3 +185,25 @@ def test_nginx_with_the_deploy_config_fronts_every_service(
         process.terminate()
         process.wait(30)
     assert server.stop(), server.log()
+
+
+@pytest.mark.parametrize(
+    ("service", "own_metric"),
+    [
+        ("api", "veza_registrations_total"),
+        ("chat", "veza_chat_connections_active"),
+        ("stream", "veza_storage_free_bytes"),
+    ],
+)
+def test_each_standalone_service_exposes_its_own_metrics_and_health(
+    start_server: StartServer, service: str, own_metric: str
+) -> None:
+    server = start_server(service)
+    with server.http() as http:
+        assert http.get("/health").json() == {"status": "ok"}
+        assert http.get("/ready").status_code == 200
+        metrics = http.get("/metrics")
+    assert metrics.status_code == 200
+    assert f"\n{own_metric}" in metrics.text
+    assert 'http_requests_total{method="GET",route="/ready",status="200"} 1.0' in metrics.text
+    assert server.stop(), server.log()
