@@ -2,7 +2,9 @@
 
 One real `veza serve api` process per configuration (SQLite), all started at once and then
 loaded in turn, round after round, so a busy moment on the shared machine hits every
-configuration alike; the table gives the median of the rounds. Configurations:
+configuration alike; the table gives the median of the rounds. Besides req/s it gives the
+server's CPU time per request (from /proc), which a busy shared machine disturbs far less than
+throughput. Configurations:
 
 - off: no per-request metrics, no tracing, warnings-only logs (no request line);
 - metrics + logs: route-labelled HTTP metrics and one JSON line per request;
@@ -26,7 +28,7 @@ from datetime import UTC, datetime
 from bench import wrk
 from bench.http_reads import sign_up
 from bench.run import machine
-from bench.server import Server, veza_server
+from bench.server import Server, cpu_seconds, veza_server
 
 OFF = {"VEZA_METRICS_ENABLED": "false", "VEZA_TRACING_ENABLED": "false"}
 LOGS = {"VEZA_LOG_LEVEL": "INFO", "VEZA_LOG_FORMAT": "json"}
@@ -71,6 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
     results: dict[tuple[str, str], list[wrk.LoadResult]] = {}
+    cpu_ms: dict[tuple[str, str], list[float]] = {}
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(otlp_sink())
         servers: dict[str, tuple[Server, dict[str, str]]] = {}
@@ -84,30 +87,40 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, (server, headers) in servers.items():
                 for label, path in PATHS.items():
+                    used = cpu_seconds(server.pid)
                     result = wrk.run(
                         server.url + path, connections=64, seconds=args.seconds, headers=headers
                     )
+                    used = cpu_seconds(server.pid) - used
+                    requests = result.requests_per_second * args.seconds
                     results.setdefault((name, label), []).append(result)
+                    cpu_ms.setdefault((name, label), []).append(1000 * used / requests)
     load_after = os.getloadavg()
 
     print(f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}")
     print(f"load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)};")
     print(f"after: {', '.join(f'{x:.2f}' for x in load_after)}")
     print(f"`--seconds {args.seconds} --rounds {args.rounds}`, 64 connections, SQLite\n")
-    print("| request | configuration | req/s (median) | vs off | p50 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| request | configuration | req/s (median) | vs off | server CPU ms/request | vs off "
+        "| p50 ms | p99 ms | errors |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for label in PATHS:
         baseline = statistics.median(r.requests_per_second for r in results[("off", label)])
+        cpu_baseline = statistics.median(cpu_ms[("off", label)])
         for name in CONFIGURATIONS:
             runs = results[(name, label)]
             rps = statistics.median(r.requests_per_second for r in runs)
             change = (rps / baseline - 1) * 100
+            cpu = statistics.median(cpu_ms[(name, label)])
+            cpu_change = (cpu / cpu_baseline - 1) * 100
             errors = sum(r.non_2xx + r.errors for r in runs)
             p50 = statistics.median(r.p50_ms for r in runs)
             p99 = statistics.median(r.p99_ms for r in runs)
             print(
-                f"| {label} | {name} | {rps:,.0f} | {change:+.1f} % | {p50:.1f} | {p99:.1f} "
-                f"| {errors} |"
+                f"| {label} | {name} | {rps:,.0f} | {change:+.1f} % | {cpu:.2f} | "
+                f"{cpu_change:+.1f} % | {p50:.1f} | {p99:.1f} | {errors} |"
             )
 
 
