@@ -35,7 +35,7 @@ from veza.core.images import AVATAR_MAX_BYTES, COVER_MAX_BYTES
 from veza.core.media.runner import MediaWorkers
 from veza.core.observability.logging import get_logger
 from veza.core.observability.metrics import DB_POOL, STORAGE_DISK
-from veza.core.observability.tracing import instrument_app, instrument_engine
+from veza.core.observability.tracing import instrument_app, instrument_engine, tracing_active
 from veza.core.storage_local import LocalStorage
 from veza.core.web.errors import install_error_handlers
 from veza.core.web.health import router as health_router
@@ -82,7 +82,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     STORAGE_DISK.watch(
         backends.storage.root if isinstance(backends.storage, LocalStorage) else None
     )
-    if settings.tracing_enabled:
+    if tracing_active():
         instrument_engine(backends.db.engine)
     app.state.backends = backends
     log.info(
@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
             ],
         )
     app.add_middleware(RequestContextMiddleware, metrics=settings.metrics_enabled)
-    if settings.tracing_enabled:
+    if tracing_active():
         instrument_app(app)
     return app
 

@@ -64,8 +64,7 @@ def serve(
         raise _fail(f"unknown service {service!r}; choose all, api, chat or stream")
     settings = _settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format, service=service)
-    if settings.tracing_enabled:
-        configure_tracing(endpoint=settings.otlp_endpoint, service=service)
+    configure_tracing(endpoint=settings.otlp_endpoint, service=service)
     services = SERVICES if service == "all" else (service,)
     uvicorn.run(
         create_app(settings, services),

@@ -69,9 +69,6 @@ class Settings(BaseSettings):
         None,
         description="OTLP/HTTP collector for traces (e.g. http://127.0.0.1:4318); unset: none.",
     )
-    tracing_enabled: bool = Field(
-        True, description="OpenTelemetry spans for HTTP, WebSocket, SQL and the bus (off: bench)."
-    )
     metrics_enabled: bool = Field(
         True, description="Per-request HTTP metrics by route template (off: bench)."
     )

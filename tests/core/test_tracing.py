@@ -7,7 +7,6 @@ import asyncio
 import http.server
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
@@ -18,12 +17,13 @@ from tracing_helpers import in_trace, spans
 
 from chat.conftest import ServerFactory, start_server
 from chat.support import make_room, open_socket
-from conftest import AppFactory, Stack, client_for, make_settings, register
-from veza.app import create_app
+from conftest import AppFactory, client_for, register
 from veza.core.observability.tracing import (
     build_provider,
     instrument_outgoing_http,
+    tracer,
     traces_url,
+    tracing_active,
     use_tracer_provider,
 )
 
@@ -122,12 +122,23 @@ async def test_a_stream_token_in_the_path_stays_out_of_spans(
     assert (handled.attributes or {})["http.target"] == "/stream/[redacted]/master.m3u8"
 
 
-def test_without_an_endpoint_there_are_trace_ids_but_nothing_is_recorded() -> None:
-    provider = build_provider(endpoint=None, service="api")
-    span = provider.get_tracer("test").start_span("request")
-    assert span.get_span_context().is_valid  # logs and bus messages still get a trace id
+async def test_without_an_endpoint_nothing_is_traced(app_factory: AppFactory) -> None:
+    assert build_provider(endpoint=None, service="api") is None
+    assert not tracing_active()
+    app = await app_factory()
+    bus = app.state.backends.bus
+    subscription = await bus.subscribe("veza.test.untraced")
+    await bus.publish("veza.test.untraced", b"x")
+    async for message in subscription:
+        assert message.headers is None  # no trace context to carry
+        break
+    await subscription.unsubscribe()
+    span = tracer().start_span("anything")
     assert not span.is_recording()
-    span.end()
+    assert not span.get_span_context().is_valid
+
+
+def test_otlp_urls() -> None:
     assert traces_url("http://collector:4318/") == "http://collector:4318/v1/traces"
     assert traces_url("http://collector:4318/v1/traces") == "http://collector:4318/v1/traces"
 
@@ -164,16 +175,15 @@ def otlp_receiver() -> Iterator[tuple[str, list[tuple[str, str, bytes]]]]:
 
 
 async def test_with_an_endpoint_spans_are_exported_over_otlp_http(
-    otlp_receiver: tuple[str, list[tuple[str, str, bytes]]], stack: Stack, tmp_path: Path
+    otlp_receiver: tuple[str, list[tuple[str, str, bytes]]], app_factory: AppFactory
 ) -> None:
-    from asgi_lifespan import LifespanManager
-
     endpoint, received = otlp_receiver
     provider = build_provider(endpoint=endpoint, service="api")
+    assert provider is not None
     previous = use_tracer_provider(provider)
     try:
-        app = create_app(make_settings(stack, tmp_path / "media"))
-        async with LifespanManager(app), client_for(app) as http:
+        app = await app_factory()
+        async with client_for(app) as http:
             account = await register(http, "hamlet")
             assert (await http.get("/api/v1/auth/me", headers=account.auth)).status_code == 200
         assert provider.force_flush(int(WAIT_SECONDS * 1000))
