@@ -42,6 +42,9 @@ from veza.core.media.runner import MediaWorkers
 from veza.core.observability.logging import get_logger
 from veza.core.observability.metrics import DB_POOL
 from veza.core.web import spa
+from veza.core.observability.metrics import DB_POOL, STORAGE_DISK
+from veza.core.observability.tracing import instrument_app, instrument_engine, tracing_active
+from veza.core.storage_local import LocalStorage
 from veza.core.web.errors import install_error_handlers
 from veza.core.web.health import router as health_router
 from veza.core.web.middleware import (
@@ -84,6 +87,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     elif await migrate.current_revision(backends.db) != migrate.head_revision():
         log.warning("schema_not_current", hint="run `veza migrate`")
     DB_POOL.watch(backends.db.engine.pool)
+    STORAGE_DISK.watch(
+        backends.storage.root if isinstance(backends.storage, LocalStorage) else None
+    )
+    if tracing_active():
+        instrument_engine(backends.db.engine)
     app.state.backends = backends
     log.info(
         "started", services=sorted(app.state.services), database=backends.db.engine.dialect.name
@@ -183,5 +191,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
                 "X-RateLimit-Reset",
             ],
         )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=settings.metrics_enabled)
+    if tracing_active():
+        instrument_app(app)
     return app

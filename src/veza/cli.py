@@ -20,6 +20,7 @@ from veza.core.backends import open_backends
 from veza.core.errors import VezaError
 from veza.core.models import Visibility
 from veza.core.observability.logging import configure_logging
+from veza.core.observability.tracing import configure_tracing
 
 app = typer.Typer(help="Veza: music streaming and real-time chat.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
@@ -63,6 +64,7 @@ def serve(
         raise _fail(f"unknown service {service!r}; choose all, api, chat or stream")
     settings = _settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format, service=service)
+    configure_tracing(endpoint=settings.otlp_endpoint, service=service)
     services = SERVICES if service == "all" else (service,)
     uvicorn.run(
         create_app(settings, services),

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         "INFO", description="Log level."
     )
     log_format: Literal["json", "console"] = Field("json", description="Log line format.")
+    otlp_endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP collector for traces (e.g. http://127.0.0.1:4318); unset: none.",
+    )
+    metrics_enabled: bool = Field(
+        True, description="Per-request HTTP metrics by route template (off: bench)."
+    )
     max_upload_mb: int = Field(200, ge=1, le=10_000, description="Largest media upload.")
     max_json_body_kb: int = Field(256, ge=1, le=65_536, description="Largest JSON request body.")
     auto_migrate: bool | None = Field(

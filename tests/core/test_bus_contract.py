@@ -100,6 +100,17 @@ async def test_a_subscriber_receives_each_message_once(
     assert await receive(subscription) == [BusMessage(subject, b"hello"), BusMessage(subject, END)]
 
 
+async def test_headers_travel_with_the_message(bus: AnyBus, peer: AnyBus, prefix: str) -> None:
+    subject = f"{prefix}.room.1"
+    subscription = await bus.subscribe(subject)
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    await peer.publish(subject, b"hello", {"traceparent": traceparent})
+    await peer.publish(subject, END)
+    first, last = await receive(subscription)
+    assert (first.data, dict(first.headers or {})) == (b"hello", {"traceparent": traceparent})
+    assert not last.headers
+
+
 async def test_every_subscriber_receives_the_message(
     bus: AnyBus, peer: AnyBus, prefix: str
 ) -> None:

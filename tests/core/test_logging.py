@@ -12,9 +12,14 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from tracing_helpers import spans
 
-from conftest import register
+from conftest import AppFactory, client_for, register
 from veza.core.observability.logging import REDACTED, configure_logging, redact_secrets
+
+__all__ = ["spans"]  # a fixture
 
 REQUEST_KEYS = {"request_id", "method", "path", "status", "latency_ms", "user_id"}
 
@@ -141,6 +146,7 @@ async def test_request_logs_are_json_and_never_hold_secrets(
         assert record["timestamp"]
         assert isinstance(record["latency_ms"], int | float)
         assert record["request_id"]
+        assert "trace_id" not in record  # tracing is off without VEZA_OTLP_ENDPOINT
     # Each request has its own id.
     assert len({r["request_id"] for r in requests}) == len(requests)
 
@@ -174,6 +180,29 @@ async def test_a_crash_is_logged_with_its_request_id(
     assert "boom for the log" in crash["exception"]
     line = next(r for r in records if r.get("event") == "request")
     assert (line["status"], line["request_id"]) == (500, "req-77")
+
+
+async def test_the_request_line_carries_the_trace_id_of_its_span(
+    spans: InMemorySpanExporter, app_factory: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = await app_factory()
+    async with client_for(app) as client:
+        with json_logs(capsys) as read_logs:
+            account = await register(client, "ophelia")
+            me = await client.get("/api/v1/auth/me", headers=account.auth)
+            assert me.status_code == 200
+            records = read_logs()
+    server_spans = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
+    traced = {f"{s.context.trace_id:032x}": s for s in server_spans if s.context}
+    lines = [r for r in records if r.get("event") == "request"]
+    assert len(lines) == 2
+    for line in lines:
+        span = traced[line["trace_id"]]  # the line names a real, exported trace
+        assert span.context is not None
+        assert line["span_id"] == f"{span.context.span_id:016x}"
+        assert (span.attributes or {})["http.route"] == line["route"]
+    assert len({line["trace_id"] for line in lines}) == 2
+    assert [line["user_id"] for line in lines] == [None, account.id]
 
 
 def test_redact_secrets_blanks_secret_keys_at_any_depth() -> None:

@@ -16,6 +16,7 @@ from veza.core.mail.files import FileTransport
 from veza.core.mail.transport import Outbox, Transport
 from veza.core.media.queue import JobQueue
 from veza.core.media.queue_db import DatabaseQueue
+from veza.core.observability.instrumented import CountedCache, TracedBus
 from veza.core.ratelimit import RateLimiter
 from veza.core.search import kinds as _search_kinds  # noqa: F401  (index kept in step everywhere)
 from veza.core.security.passwords import Passwords
@@ -56,10 +57,10 @@ def open_storage(url: str) -> Storage:
 
 async def open_cache(settings: Settings) -> Cache:
     if settings.redis_url is None:
-        return MemoryCache()
+        return CountedCache(MemoryCache())
     from veza.core.cache_redis import RedisCache
 
-    return RedisCache(settings.redis_url, prefix=settings.redis_prefix)
+    return CountedCache(RedisCache(settings.redis_url, prefix=settings.redis_prefix))
 
 
 def open_mail_transport(settings: Settings) -> Transport:
@@ -73,10 +74,10 @@ def open_mail_transport(settings: Settings) -> Transport:
 
 async def open_bus(settings: Settings) -> Bus:
     if settings.nats_url is None:
-        return MemoryBus()
+        return TracedBus(MemoryBus(), "memory")
     from veza.core.bus_nats import NatsBus
 
-    return await NatsBus.connect(settings.nats_url)
+    return TracedBus(await NatsBus.connect(settings.nats_url), "nats")
 
 
 def open_job_queue(settings: Settings, db: Database, bus: Bus) -> JobQueue:

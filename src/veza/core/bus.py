@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -12,6 +12,8 @@ from typing import Any, Protocol
 class BusMessage:
     subject: str
     data: bytes
+    # Metadata beside the payload (the trace context); empty when the publisher sent none.
+    headers: Mapping[str, str] | None = None
 
     def json(self) -> Any:
         return json.loads(self.data)
@@ -35,9 +37,12 @@ class Bus(Protocol):
     - delivery is at most once: nothing is kept for subscribers that are not there, and a
       subscriber that falls more than its buffer behind loses the overflow (it recovers from
       the database, e.g. chat's `since_seq`).
+    - `headers`, when given, reach every subscriber with the message, unchanged.
     """
 
-    async def publish(self, subject: str, data: bytes) -> None: ...
+    async def publish(
+        self, subject: str, data: bytes, headers: Mapping[str, str] | None = None
+    ) -> None: ...
 
     async def subscribe(self, subject: str) -> Subscription: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from veza.core.bus import BusMessage, subject_matches
 
@@ -48,8 +48,10 @@ class MemoryBus:
         self._subscriptions: list[MemorySubscription] = []
         self._buffer = buffer
 
-    async def publish(self, subject: str, data: bytes) -> None:
-        message = BusMessage(subject, data)
+    async def publish(
+        self, subject: str, data: bytes, headers: Mapping[str, str] | None = None
+    ) -> None:
+        message = BusMessage(subject, data, dict(headers) if headers else None)
         for subscription in self._subscriptions:
             if subject_matches(subscription.pattern, subject):
                 subscription.deliver(message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 from nats.aio.client import Client
@@ -52,7 +52,7 @@ class NatsSubscription:
 
     async def __aiter__(self) -> AsyncIterator[BusMessage]:
         async for message in self._subscription.messages:
-            yield BusMessage(message.subject, message.data)
+            yield BusMessage(message.subject, message.data, message.headers or None)
 
     async def unsubscribe(self) -> None:
         """Stop delivery and end iteration; safe to repeat and after the bus is closed."""
@@ -118,8 +118,10 @@ class NatsBus:
     async def _on_reconnected(self) -> None:
         log.info("bus reconnected")
 
-    async def publish(self, subject: str, data: bytes) -> None:
-        await self._client.publish(subject, data)
+    async def publish(
+        self, subject: str, data: bytes, headers: Mapping[str, str] | None = None
+    ) -> None:
+        await self._client.publish(subject, data, headers=dict(headers) if headers else None)
 
     async def subscribe(self, subject: str) -> NatsSubscription:
         """Subscribe; when connected, return once the server has it, so nothing later is missed."""

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from veza.core.bus import publish_json
 from veza.core.db import utcnow
 from veza.core.media import layout, pipeline
 from veza.core.media.errors import MediaError
+from veza.core.media.metrics import MEDIA_TASK_SECONDS
 from veza.core.media.pool import MediaPool
 from veza.core.media.progress import publish_progress
 from veza.core.media.publishing import Outputs
@@ -123,14 +125,17 @@ async def _run_tasks(
     lossless = track.source_lossless
     pending = {
         asyncio.ensure_future(
-            pool.run(
-                pipeline.run_task,
+            _timed(
                 task,
-                str(source),
-                str(outputs.workdir / task),
-                lossless,
-                max_seconds,
-                job,
+                pool.run(
+                    pipeline.run_task,
+                    task,
+                    str(source),
+                    str(outputs.workdir / task),
+                    lossless,
+                    max_seconds,
+                    job,
+                ),
             )
         ): task
         for task in pipeline.TASKS
@@ -152,6 +157,14 @@ async def _run_tasks(
             future.cancel()
         await asyncio.gather(reporter, *pending, return_exceptions=True)
         pool.forget(job)
+
+
+async def _timed(task: str, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """Await a pool task, timing it here: the child process has no metrics of its own."""
+    began = time.perf_counter()
+    result = await work
+    MEDIA_TASK_SECONDS.labels(task=task).observe(time.perf_counter() - began)
+    return result
 
 
 def _metadata(track: Track, analysis: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from veza.core.backends import Backends
 from veza.core.media import jobs
 from veza.core.media.errors import MediaError
-from veza.core.media.metrics import JOBS_DURATION, JOBS_FAILED, JOBS_QUEUED
+from veza.core.media.metrics import JOBS_DURATION, JOBS_FAILED, JOBS_QUEUED, JOBS_RETRIED
 from veza.core.media.pool import MediaPool
 from veza.core.media.processing import mark_failed, mark_requeued, process_track
 from veza.core.media.queue import Claimed
@@ -126,6 +126,7 @@ class MediaWorkers:
             JOBS_FAILED.labels(kind="error").inc()
             error = f"{type(exc).__name__}: {exc}"[:300]
             if await self.queue.finish(claimed, error=error, retry=True):
+                JOBS_RETRIED.inc()
                 await mark_requeued(self.backends, track.id)
                 return "retry"
             JOBS_FAILED.labels(kind="gave_up").inc()

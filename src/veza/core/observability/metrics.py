@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -66,5 +68,31 @@ class DatabasePoolCollector(Collector):
             yield family
 
 
+class StorageDiskCollector(Collector):
+    """Free and total bytes of the file system under local media storage, read at scrape time."""
+
+    def __init__(self) -> None:
+        self._root: Path | None = None
+
+    def watch(self, root: Path | None) -> None:
+        self._root = root
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        if self._root is None:  # object storage: no disk of ours to watch
+            return
+        try:
+            usage = shutil.disk_usage(self._root)
+        except OSError:  # the volume went away; /ready says so, and the alert sees no series
+            return
+        yield GaugeMetricFamily(
+            "veza_storage_free_bytes", "Bytes free for media storage.", value=usage.free
+        )
+        yield GaugeMetricFamily(
+            "veza_storage_size_bytes", "Size of the media storage file system.", value=usage.total
+        )
+
+
 DB_POOL = DatabasePoolCollector()
 REGISTRY.register(DB_POOL)
+STORAGE_DISK = StorageDiskCollector()
+REGISTRY.register(STORAGE_DISK)

@@ -14,6 +14,7 @@ from veza.core.db import utcnow
 from veza.core.errors import Conflict, InvalidInput, Unauthorized
 from veza.core.models import User, UserStatus
 from veza.core.models.signin import EmailTokenPurpose
+from veza.core.observability import business
 from veza.core.observability.metrics import AUTH_ATTEMPTS
 from veza.core.ratelimit import Limit
 from veza.core.security.passwords import check_password_policy
@@ -94,6 +95,7 @@ async def register(
     await db.commit()
     verification.send(backends)
     AUTH_ATTEMPTS.labels(result="registered").inc()
+    business.count_registration()
     return user, pair
 
 

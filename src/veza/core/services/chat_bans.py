@@ -17,9 +17,10 @@ from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import BadRequest, Forbidden, NotFound
 from veza.core.models import ChatBan, User
+from veza.core.observability import business
 from veza.core.services import audit, chat_events, rooms
 from veza.core.services.audit import ClientInfo
-from veza.core.services.moderation import MODERATION_ACTIONS, PERMANENT_MINUTES
+from veza.core.services.moderation import PERMANENT_MINUTES
 from veza.core.services.rooms import clean_text
 
 MAX_LISTED = 500
@@ -64,7 +65,7 @@ async def _record(
         **data,
     )
     await db.commit()
-    MODERATION_ACTIONS.labels(action=f"global_{action}").inc()
+    business.count_moderation(f"global_{action}")
     event = {"action": action, "scope": "global", **data}
     await chat_events.to_user(backends.bus, target.id, "moderation", event)
 

@@ -24,6 +24,7 @@ from veza.core.models import (
     User,
     UserBlock,
 )
+from veza.core.observability import business
 from veza.core.ratelimit import Limit
 from veza.core.services import chat_bans, moderation, rooms
 from veza.core.services.rooms import Access
@@ -153,6 +154,7 @@ async def send(
             raise
         return Sent(earlier, created=False)
     await analytics.announce(backends.bus, event, room_id=room_id)
+    business.count_message()
     return Sent(await _reload(db, message.id), created=True)
 
 

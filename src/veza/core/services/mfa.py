@@ -14,6 +14,7 @@ from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import Conflict, Unauthorized
 from veza.core.models import RecoveryCode, TotpCredential, User, UserStatus
+from veza.core.observability import business
 from veza.core.ratelimit import Limit
 from veza.core.security import totp
 from veza.core.security.tokens import hash_token, new_opaque_token
@@ -59,13 +60,20 @@ async def sign_in(
 ) -> TokenPair | MfaChallenge:
     """After a first factor: a session, or a challenge when 2FA is on. The caller commits."""
     if await _enabled(db, user.id) is None:
-        return await sessions.start_session(backends, db, user, client, method=method)
+        pair = await sessions.start_session(backends, db, user, client, method=method)
+        _count_login(method)
+        return pair
     token = new_opaque_token()
     await backends.cache.set(
         _challenge_key(token), json.dumps([str(user.id), method]), ttl=MFA_CHALLENGE_SECONDS
     )
     audit.record(db, "auth.mfa_challenged", client, target_user_id=user.id, method=method)
     return MfaChallenge(token, MFA_CHALLENGE_SECONDS)
+
+
+def _count_login(method: str) -> None:
+    """Count a completed sign-in by its kind (`oauth:<provider>` counts as `oauth`)."""
+    business.count_login(method.split(":", 1)[0])
 
 
 def _recovery_hash(code: str) -> str:
@@ -140,6 +148,7 @@ async def complete(
         db, "auth.login", client, actor_id=user.id, target_user_id=user.id, method=method, mfa=used
     )
     await db.commit()
+    _count_login(method)
     return user, pair
 
 

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veza.core.analytics import events as analytics
@@ -23,14 +22,12 @@ from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import Forbidden, InvalidInput, NotFound, RateLimited, VezaError
 from veza.core.models import ProfanityMode, RoomMember, RoomRole
+from veza.core.observability import business
 from veza.core.services import audit, chat_events, rooms
 from veza.core.services.audit import ClientInfo
 from veza.core.services.profanity import word_filter
 from veza.core.services.rooms import Access, clean_text
 
-MODERATION_ACTIONS = Counter(
-    "veza_moderation_actions_total", "Moderation actions taken, by action.", ["action"]
-)
 LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|ly|gg)\b")
 
 
@@ -212,7 +209,7 @@ async def _apply(
     )
     await db.commit()
     await analytics.announce(backends.bus, event, room_id=room_id)
-    MODERATION_ACTIONS.labels(action=action).inc()
+    business.count_moderation(action)
     data = {"action": action, "reason": reason, "until": until.isoformat() if until else None}
     await chat_events.to_user(backends.bus, user_id, "moderation", data, room_id)
     if action in ("kicked", "banned"):

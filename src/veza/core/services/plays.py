@@ -20,6 +20,7 @@ from veza.core.bus import publish_json
 from veza.core.db import utcnow
 from veza.core.errors import Conflict, InvalidInput
 from veza.core.models import AnalyticsEvent, Play, Track, TrackListen, TrackStatus, Visibility
+from veza.core.observability import business
 from veza.core.pagination import Page, keyset_page
 from veza.core.ratelimit import Limit
 from veza.core.services import recommendations
@@ -131,6 +132,7 @@ async def record(
     if first_listen:
         await recommendations.record_new_listener(db, principal.user_id, track.id)
     await db.commit()
+    business.count_play(counted=counted)
     await db.refresh(track)
     payload = {"track_id": track.id, "user_id": principal.user_id, "counted": counted}
     if event is None:

@@ -15,6 +15,7 @@ from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.errors import NotFound, Unauthorized
 from veza.core.models import AuthSession, RefreshToken, Role, User, UserStatus
+from veza.core.observability import business
 from veza.core.security.tokens import hash_token, new_opaque_token
 from veza.core.services import audit
 from veza.core.services.audit import ClientInfo
@@ -124,6 +125,7 @@ async def refresh(
             session_id=str(session.id),
         )
         await db.commit()
+        business.count_refresh_reuse()
         raise Unauthorized(
             "refresh token was already used; the session is revoked", code="refresh_token_reused"
         )

@@ -36,6 +36,7 @@ from veza.core.media.progress import publish_progress
 from veza.core.media.signing import DOWNLOAD_PURPOSE, StreamSigner
 from veza.core.media.tags import clean_text, fallback_title
 from veza.core.models import JobStatus, MediaJob, Track, TrackStatus, TrackTag, Visibility
+from veza.core.observability import business
 from veza.core.pagination import Page, keyset_page
 from veza.core.services.sessions import Principal
 
@@ -152,6 +153,7 @@ async def upload(backends: Backends, db: AsyncSession, owner_id: uuid.UUID, item
         # The whole prefix: a local directory left empty is still a leftover.
         await backends.storage.delete_prefix(layout.track_prefix(track_id))
         raise
+    business.count_upload()
     await publish_progress(backends.bus, track)
     await backends.jobs.submit(job_id)  # after the commit: a worker may take it at once
     return track
@@ -262,6 +264,7 @@ async def reprocess(backends: Backends, db: AsyncSession, track: Track) -> Track
     job_id = await jobs.enqueue(db, track.id)
     track.status, track.progress, track.failure_reason = TrackStatus.uploaded, 0, None
     await db.commit()
+    business.count_upload()
     await publish_progress(backends.bus, track)
     await backends.jobs.submit(job_id)
     return track

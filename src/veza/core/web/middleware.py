@@ -12,11 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veza.core.errors import PayloadTooLarge, RateLimited
 from veza.core.observability.logging import REDACTED, get_logger, is_secret_name
 from veza.core.observability.metrics import HTTP_IN_FLIGHT, count_request
+from veza.core.observability.tracing import scrub_url
 from veza.core.ratelimit import Limit, RateLimiter
 from veza.core.web.errors import error_body, error_headers
 
@@ -89,8 +91,9 @@ class RequestContextMiddleware:
     A 500 answer carries the request id and never a traceback; the traceback goes to the log.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: bool = True) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,6 +115,8 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
+                # Routed by now; the span ends with the response, so blank its path here.
+                scrub_url(trace.get_current_span(), loggable_path(scope))
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
@@ -119,7 +124,8 @@ class RequestContextMiddleware:
             await send(message)
 
         began = time.perf_counter()
-        HTTP_IN_FLIGHT.inc()
+        if self.metrics:
+            HTTP_IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
@@ -127,11 +133,12 @@ class RequestContextMiddleware:
             if not started:
                 await send_internal_error(send_with_headers, request_id)
         finally:
-            HTTP_IN_FLIGHT.dec()
             elapsed = time.perf_counter() - began
             template = route_template(scope)
             method = scope["method"]
-            count_request(method, template, status, elapsed)
+            if self.metrics:
+                HTTP_IN_FLIGHT.dec()
+                count_request(method, template, status, elapsed)
             if _access_level.isEnabledFor(logging.INFO):  # spares the event its processors
                 log.info(
                     "request",
