@@ -40,11 +40,10 @@ from veza.core.backends import open_backends
 from veza.core.images import AVATAR_MAX_BYTES, COVER_MAX_BYTES
 from veza.core.media.runner import MediaWorkers
 from veza.core.observability.logging import get_logger
-from veza.core.observability.metrics import DB_POOL
-from veza.core.web import spa
 from veza.core.observability.metrics import DB_POOL, STORAGE_DISK
 from veza.core.observability.tracing import instrument_app, instrument_engine, tracing_active
 from veza.core.storage_local import LocalStorage
+from veza.core.web import spa
 from veza.core.web.errors import install_error_handlers
 from veza.core.web.health import router as health_router
 from veza.core.web.middleware import (
