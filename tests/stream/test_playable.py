@@ -122,6 +122,12 @@ async def test_first_rendition_plays_while_the_rest_is_encoding(
         assert len(stitched) * 8 / seconds == pytest.approx(128_000, rel=0.1)
         held_back = play["hls"].replace("master.m3u8", "hls/256/index.m3u8")
         assert_error(await client.get(held_back), 404, "file_not_found")
+        othello = await register(client, "othello")  # a listener can report a play already
+        report = {"position": 3.0, "listened_seconds": 3.0, "completed": True}
+        response = await client.post(
+            f"/api/v1/tracks/{track_id}/plays", json=report, headers=othello.auth
+        )
+        assert response.status_code == 201, response.text
 
         held.release.set()
         await run

@@ -14,7 +14,7 @@ from veza.api.playlists import ItemPage, PlaylistOut, items_out, render
 from veza.api.schemas import Paged
 from veza.api.tracks import PlaybackOut, TrackOut
 from veza.core.errors import NotFound
-from veza.core.models import ShareLink, TrackStatus
+from veza.core.models import ShareLink
 from veza.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from veza.core.services import playlists, tracks
 from veza.core.services import shares as service
@@ -114,7 +114,7 @@ async def open_share(token: Token, backends: BackendsDep, db: SessionDep) -> Sha
     if shared.track is not None:
         track = shared.track
         playback = None
-        if track.status == TrackStatus.ready:
+        if track.playable:
             found = tracks.playback(backends, track)
             playback = PlaybackOut.model_validate(found, from_attributes=True)
         return SharedOut(

@@ -19,7 +19,7 @@ from veza.core.backends import Backends
 from veza.core.bus import publish_json
 from veza.core.db import utcnow
 from veza.core.errors import Conflict, InvalidInput
-from veza.core.models import AnalyticsEvent, Play, Track, TrackListen, TrackStatus, Visibility
+from veza.core.models import AnalyticsEvent, Play, Track, TrackListen, Visibility
 from veza.core.observability import business
 from veza.core.pagination import Page, keyset_page
 from veza.core.ratelimit import Limit
@@ -88,8 +88,8 @@ async def record(
 ) -> PlayResult:
     """Store one listening session and update every total it moves, in one transaction."""
     track = await get_visible(db, track_id, principal)
-    if track.status != TrackStatus.ready:
-        raise Conflict(f"the track is {track.status.value}, not ready", code="track_not_ready")
+    if not track.playable:  # a play can start once the first rendition is stored
+        raise Conflict(f"the track is {track.status.value}, not playable", code="track_not_ready")
     _check(report, track)
     await backends.limiter.hit(PLAYS_PER_MINUTE, str(principal.user_id))
     now = utcnow()
