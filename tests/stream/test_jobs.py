@@ -14,6 +14,7 @@ from stream_helpers import PROCESSING_GUARD_SECONDS, Sample, sample, upload, wai
 from conftest import Account, AppFactory, client_for, register
 from veza.core.db import utcnow
 from veza.core.media import jobs, layout
+from veza.core.media.runner import MediaWorkers
 from veza.core.models import JobStatus, MediaJob, Track, TrackStatus
 
 __all__ = ["sample"]
@@ -154,3 +155,32 @@ async def test_unprocessable_file_fails_at_once_with_a_reason(
             assert message.json()["failure_reason"] == track["failure_reason"]
             break
     await subscription.unsubscribe()
+
+
+async def test_a_stop_after_the_track_got_ready_finishes_the_job_instead_of_requeueing(
+    app_factory: AppFactory, sample: Sample
+) -> None:
+    """A worker stopped between marking its track ready and recording the job leaves both done;
+    a stop mid-work still hands the job back."""
+    app = await app_factory(embedded_workers=False)
+    async with client_for(app) as client:
+        hamlet = await register(client, "hamlet")
+        ready_id = await queued_track(client, hamlet, sample)
+        response = await upload(client, hamlet, sample("flac"))
+        waiting_id = uuid.UUID(response.json()["id"])
+    async with app.state.backends.db.session() as db:
+        await db.execute(update(Track).where(Track.id == ready_id).values(status=TrackStatus.ready))
+        await db.commit()
+    workers = MediaWorkers(app.state.backends, concurrency=1)
+    try:
+        for _ in range(2):
+            claimed = await app.state.backends.jobs.claim(workers.worker_id, 60)
+            assert claimed is not None
+            await workers._hand_back(claimed)
+    finally:
+        await workers.pool.close()
+    assert (await job_of(app, ready_id)).status == JobStatus.done
+    assert (await job_of(app, waiting_id)).status == JobStatus.queued
+    async with app.state.backends.db.session() as db:
+        statuses = dict((await db.execute(select(Track.id, Track.status))).all())
+    assert statuses == {ready_id: TrackStatus.ready, waiting_id: TrackStatus.uploaded}

@@ -19,7 +19,7 @@ from veza.core.media.metrics import JOBS_DURATION, JOBS_FAILED, JOBS_QUEUED, JOB
 from veza.core.media.pool import MediaPool
 from veza.core.media.processing import mark_failed, mark_requeued, process_track
 from veza.core.media.queue import Claimed
-from veza.core.models import Track
+from veza.core.models import Track, TrackStatus
 from veza.core.observability.logging import get_logger
 
 POLL_SECONDS = 2.0
@@ -136,12 +136,19 @@ class MediaWorkers:
                 f"processing failed after {jobs.MAX_ATTEMPTS} attempts ({type(exc).__name__})",
             )
             return "gave_up"
-        await self.queue.finish(claimed, error=None, retry=False)
+        await asyncio.shield(self.queue.finish(claimed, error=None, retry=False))
         log.info("job_done", job_id=str(job.id), track_id=str(track.id))
         return "done"
 
     async def _hand_back(self, claimed: Claimed) -> None:
-        """Shutting down: the job goes back to the queue, and its track says it waits."""
+        """Shutting down: the job goes back to the queue, and its track says it waits; unless
+        the track became ready before the stop came (its last steps were cleaning up), when
+        the job is done and the track stays ready."""
+        async with self.backends.db.session() as db:
+            track = await db.get(Track, claimed.job.track_id)
+        if track is not None and track.status == TrackStatus.ready:
+            await self.queue.finish(claimed, error=None, retry=False)
+            return
         await self.queue.release(claimed)
         await mark_requeued(self.backends, claimed.job.track_id)
 
