@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
-from bench.server import postgres_database
+from bench.server import analyze, postgres_database
 from veza.core import migrate
 from veza.core.db import Database
 from veza.core.models import Track, TrackCooccurrence, TrackListen, TrackTag, User
@@ -240,6 +240,7 @@ async def run(name: str, url: str, args: argparse.Namespace) -> list[str]:
             await connection.run_sync(reindex_all)
         indexed = time.perf_counter() - start
         pairs = await synthesise_listening(database, data, args.listeners, 15, rng)
+        analyze(url)
         words = data["words"]
         rows = [
             ("search", *await timed(database, search_calls(words, rng, args.queries))),

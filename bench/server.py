@@ -55,6 +55,19 @@ def postgres_database(base_url: str) -> Iterator[str]:
         subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False)
 
 
+def analyze(database_url: str) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load; a no-op on SQLite.
+
+    Autovacuum does this in production a minute after large writes, but the PostgreSQL these
+    benchmarks use runs with `autovacuum = off`: without statistics the planner guesses one
+    row per filter and picks nested loops over whole tables (bench/README.md, issue 5).
+    """
+    if database_url.startswith("postgresql"):
+        name = database_url.rsplit("/", 1)[1]
+        psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-d", name]
+        subprocess.run([*psql, "-c", "ANALYZE"], check=True)
+
+
 @contextlib.contextmanager
 def veza_server(service: str = "api", **env: str) -> Iterator[Server]:
     """`veza serve <service>` with benchmark settings: no rate limits, warnings-only logs."""

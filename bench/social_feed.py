@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from bench.run import POSTGRES, machine
-from bench.server import postgres_database, veza_server
+from bench.server import analyze, postgres_database, veza_server
 from veza.core.db import Database
 from veza.core.models import Follow, Playlist, Track, TrackStatus, User, Visibility
 
@@ -125,6 +125,7 @@ def run(label: str, database_url: str, requests: int) -> list[str]:
         body = {"username": "reader", "email": "reader@example.org", "password": "bench-password-1"}
         answer = http.post("/api/v1/auth/register", json=body).json()
         asyncio.run(seed(database_url, uuid.UUID(answer["user"]["id"])))
+        analyze(database_url)
         timings = measure(server.url, answer["access_token"], requests)
     return [
         f"| {name} | {label} | {len(samples)} | {statistics.median(samples):.1f} | "
