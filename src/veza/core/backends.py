@@ -88,7 +88,7 @@ def open_job_queue(settings: Settings, db: Database, bus: Bus) -> JobQueue:
     from veza.core.bus_nats import NatsBus
     from veza.core.media.queue_jetstream import JetStreamQueue
 
-    nats = bus.inner if isinstance(bus, TracedBus) else bus  # JetStream needs the client
+    nats = bus.inner if isinstance(bus, TracedBus) else bus  # JetStream shares its connection
     assert isinstance(nats, NatsBus)
     sweep = max(5.0, settings.job_lease_seconds / 2)
     return JetStreamQueue(nats.client, rows, stream=settings.jobs_stream, sweep_seconds=sweep)
