@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -102,11 +103,18 @@ async def test_fetching_signed_files_makes_active_streams(
     master = await http.get(urls["hls"])
     assert master.status_code == 200
     rendition = next(line for line in master.text.splitlines() if line.endswith(".m3u8"))
-    base = urls["hls"].rsplit("/", 1)[0]
-    assert (await http.get(f"{base}/{rendition}")).status_code == 200
-    await live_until(http, iago, {"active_streams": 1})  # one listener, two files: one stream
+    playlist = await http.get(urljoin(urls["hls"], rendition))
+    assert playlist.status_code == 200
+    segment = next(line for line in playlist.text.splitlines() if not line.startswith("#"))
+    fetched = await http.get(urljoin(urljoin(urls["hls"], rendition), segment))
+    assert fetched.status_code == 200
+    await live_until(http, iago, {"active_streams": 1})  # one listener, three files: one stream
 
     urls = (await http.get(f"/api/v1/tracks/{second}/stream", headers=hamlet.auth)).json()
+    base = urls["hls"].rsplit("/", 1)[0]
+    assert (await http.get(f"{base}/nothing-here.m3u8")).status_code == 404
+    assert (await http.get(base.rsplit("/", 1)[0] + "/not-a-token/master.m3u8")).status_code == 403
+    assert server.app.state.recent_streams.count() == 1  # neither is a stream
     assert (await http.get(urls["hls"])).status_code == 200
     await live_until(http, iago, {"active_streams": 2})
 
