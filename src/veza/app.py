@@ -34,6 +34,7 @@ from veza.api.schemas import ErrorBody
 from veza.chat import endpoint as chat_endpoint
 from veza.config import Settings, get_settings
 from veza.core import migrate
+from veza.core.analytics.gauges import NodeCounts, NodeReporter, RecentStreams
 from veza.core.analytics.middleware import ServerErrorRecorder
 from veza.core.analytics.worker import AnalyticsWorker
 from veza.core.backends import open_backends
@@ -77,6 +78,13 @@ def body_limit_for(settings: Settings) -> dict[str, int]:
     }
 
 
+def node_counts(app: FastAPI) -> NodeCounts:
+    """This process's share of the live gauges: its chat connections and recent streams."""
+    hub = getattr(app.state, "chat_hub", None)
+    connections, rooms = hub.counts() if hub is not None else (0, {})
+    return NodeCounts(connections, rooms, app.state.recent_streams.count())
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -104,9 +112,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if "api" in app.state.services:
         analytics_worker = AnalyticsWorker(backends)
         await analytics_worker.start()
+    reporter = None
+    if app.state.services & {"chat", "stream"}:
+        reporter = NodeReporter(backends.cache, lambda: node_counts(app))
+        await reporter.start()
     try:
         yield
     finally:
+        if reporter is not None:
+            await reporter.stop()
         if analytics_worker is not None:
             await analytics_worker.stop()
         if media_workers is not None:
@@ -132,6 +146,7 @@ def create_app(settings: Settings | None = None, services: Collection[str] = SER
     )
     app.state.settings = settings
     app.state.services = frozenset(services)
+    app.state.recent_streams = RecentStreams()
     install_error_handlers(app)
     app.include_router(health_router)
     if "api" in services:

@@ -92,6 +92,15 @@ async def test_keys_past_their_ttl_read_as_absent(cache: Cache) -> None:
     assert await cache.get("made_lasting") == "w"
 
 
+async def test_get_many_reads_each_key_in_order(cache: Cache) -> None:
+    await cache.set("a", "1")
+    await cache.set("c", "3")
+    await cache.set("expired", "4", ttl=TTL)
+    await asyncio.sleep(PAST_TTL)
+    assert await cache.get_many("c", "b", "a", "expired") == ["3", None, "1", None]
+    assert await cache.get_many() == []
+
+
 async def test_add_sets_only_an_absent_key(cache: Cache) -> None:
     assert await cache.add("k", "first") is True
     assert await cache.add("k", "second") is False

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veza.api.deps import AdminPrincipal, BackendsDep, CurrentPrincipal, SessionDep
-from veza.core.analytics import access, live, queries
+from veza.core.analytics import access, gauges, live, queries
 from veza.core.backends import Backends
 from veza.core.db import utcnow
 from veza.core.services.sessions import Principal
@@ -100,6 +100,7 @@ async def _live_events(
             await asyncio.sleep(LIVE_INTERVAL_SECONDS)
         async with backends.db.session() as db:
             data = await live.snapshot(db, room_id)
+        data |= await gauges.read(backends.cache, room_id)
         yield f"event: analytics.live\ndata: {json.dumps(data, default=str)}\n\n"
 
 

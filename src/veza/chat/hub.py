@@ -23,6 +23,7 @@ from veza.core.services.chat_events import room_subject
 log = get_logger("veza.chat.hub")
 
 
+_ROOM_PREFIX = "veza.room."  # subjects of `room_subject`
 # Sanctions that end a user's right to watch a room.
 _SHUT_OUT = frozenset({"kicked", "banned"})
 
@@ -93,6 +94,15 @@ class Hub:
             return True
         return False
 
+    def counts(self) -> tuple[int, dict[str, int]]:
+        """Open connections here, and how many of them watch each room (by room id)."""
+        rooms = {
+            subject.removeprefix(_ROOM_PREFIX): len(watchers)
+            for subject, watchers in self._watchers.items()
+            if subject.startswith(_ROOM_PREFIX)
+        }
+        return sum(len(mine) for mine in self.by_user.values()), rooms
+
     async def watch(self, subject: str, connection: Connection) -> None:
         async with self._lock:
             self._watchers[subject].add(connection)
@@ -125,7 +135,7 @@ class Hub:
         text = message.data.decode()
         envelope = Envelope.of(text)
         # Room events go only to connections still watching that room; user events always.
-        watched = envelope.room if subject.startswith("veza.room.") else None
+        watched = envelope.room if subject.startswith(_ROOM_PREFIX) else None
         for connection in list(self._watchers.get(subject, ())):
             connection.deliver(watched, text, envelope.seq)
             if envelope.shut_out and envelope.room is not None:

@@ -10,6 +10,7 @@ class Cache(Protocol):
 
     Contract (checked by tests/core/test_cache_contract.py for every implementation):
     - values are strings; a key past its TTL reads as absent;
+    - `get_many` reads several keys at once (one round trip), `None` for each absent one;
     - `add` sets only when the key is absent and says whether it did (atomic);
     - `incr` is atomic: it counts within a window that starts at the first hit and lasts `ttl`
       seconds, and returns the count and the seconds left in the window;
@@ -17,6 +18,8 @@ class Cache(Protocol):
     """
 
     async def get(self, key: str) -> str | None: ...
+
+    async def get_many(self, *keys: str) -> list[str | None]: ...
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
 

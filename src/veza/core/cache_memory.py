@@ -39,6 +39,9 @@ class MemoryCache:
         entry = self._live(key)
         return entry[0] if entry else None
 
+    async def get_many(self, *keys: str) -> list[str | None]:
+        return [await self.get(key) for key in keys]
+
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         self._store(key, value, ttl)
 

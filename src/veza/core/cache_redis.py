@@ -38,6 +38,11 @@ class RedisCache:
         # decode_responses=True: the client hands back str, though its types allow bytes.
         return cast("str | None", await self._redis.get(self._key(key)))
 
+    async def get_many(self, *keys: str) -> list[str | None]:
+        if not keys:  # MGET with no key is a syntax error
+            return []
+        return cast("list[str | None]", await self._redis.mget([self._key(key) for key in keys]))
+
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         expiry = None if ttl is None else _milliseconds(ttl)
         await self._redis.set(self._key(key), value, px=expiry)

@@ -13,12 +13,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
+from veza.core.analytics.gauges import RecentStreams
 from veza.core.backends import Backends
 from veza.core.errors import NotFound
 from veza.core.media import layout
 from veza.core.media.download import content_disposition
 from veza.core.media.signing import DOWNLOAD_PURPOSE, StreamGrant, StreamSigner
 from veza.core.web.errors import error_body
+from veza.core.web.middleware import client_ip
 from veza.stream.files import classify
 from veza.stream.metrics import STREAM_ACTIVE, STREAM_BYTES, STREAM_REQUESTS
 from veza.stream.ranges import Plan, decide
@@ -144,4 +146,7 @@ async def serve_file(
     backends: Backends = request.app.state.backends
     served = classify(name)
     path = backends.storage.local_path(layout.served_key(grant.track_id, name)) if served else None
-    return _send(request, path, grant, served)
+    response = _send(request, path, grant, served)
+    recent: RecentStreams = request.app.state.recent_streams
+    recent.seen(grant.track_id, client_ip(request.scope))  # an active stream (live analytics)
+    return response

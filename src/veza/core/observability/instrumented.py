@@ -57,6 +57,13 @@ class CountedCache:
         CACHE_LOOKUPS.labels(namespace=key_namespace(key), result=result).inc()
         return value
 
+    async def get_many(self, *keys: str) -> list[str | None]:
+        values = await self.inner.get_many(*keys)
+        for key, value in zip(keys, values, strict=True):
+            result = "miss" if value is None else "hit"
+            CACHE_LOOKUPS.labels(namespace=key_namespace(key), result=result).inc()
+        return values
+
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         await self.inner.set(key, value, ttl)
 
