@@ -229,6 +229,25 @@ def test_two_factor_set_up_in_settings_then_sign_in_with_code_and_recovery_code(
     expect(page.get_by_role("region", name="Two-factor sign-in")).to_contain_text(
         "On, with 9 recovery codes left"
     )
+    personal_token_created_used_and_revoked(page, server)
+
+
+def personal_token_created_used_and_revoked(page: Page, server: ServerProcess) -> None:
+    tokens = page.get_by_role("region", name="Personal access tokens")
+    tokens.get_by_label("Token name").fill("backup script")
+    tokens.get_by_label("Expires after").fill("30")
+    tokens.get_by_role("button", name="Create token").click()
+    value = tokens.get_by_test_id("new-token").inner_text()
+    row = tokens.get_by_role("listitem").filter(has_text="backup script")
+    expect(row).to_contain_text("last used never")
+    with server.http() as http:
+        bearer = {"Authorization": f"Bearer {value}"}
+        assert http.get("/api/v1/auth/me", headers=bearer).json()["username"] == "carol"
+        page.reload()
+        expect(row).not_to_contain_text("last used never")
+        row.get_by_role("button", name="Revoke").click()
+        expect(tokens.get_by_role("status")).to_have_text("Revoked backup script")
+        assert http.get("/api/v1/auth/me", headers=bearer).status_code == 401
 
 
 def mailed_link(mail_dir: Path, to: str, path: str) -> str:

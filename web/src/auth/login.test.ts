@@ -18,11 +18,13 @@ class MemoryStore implements KeyValueStore {
 /** An in-memory server with the real two-step rules: a step token is spent by its one success. */
 function server(mfa: boolean) {
   const live = new Set<string>();
+  const calls: string[] = [];
   let issued = 0;
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
   const tokens = () => json(200, { user: { id: "1", username: "hamlet" }, access_token: "a1", refresh_token: "r1", expires_in: 900 });
   const fetcher = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = String(input);
+    calls.push(url);
     const body = JSON.parse(String(init?.body)) as Record<string, string>;
     if (url.endsWith("/auth/login")) {
       if (body.password !== "right") return json(401, { error: { code: "invalid_credentials", message: "wrong username or password" } });
@@ -39,7 +41,7 @@ function server(mfa: boolean) {
     }
     return json(404, { error: { code: "not_found", message: "no route" } });
   };
-  return { fetcher, expire: () => live.clear() };
+  return { fetcher, calls, expire: () => live.clear() };
 }
 
 function setup(mfa: boolean) {
@@ -90,6 +92,15 @@ describe("login state machine", () => {
     const back = await secondFactor(client, step, "123456");
     expect(back.step).toBe("first");
     expect(message(back)).toBe("sign in again");
+  });
+
+  it("does not spend a refresh token on a wrong code while another session is held", async () => {
+    const { client, fake, store } = setup(true);
+    client.adopt({ user: { id: "2", username: "ophelia" } as never, access_token: "other", refresh_token: "r-other", expires_in: 900 });
+    const step = await firstFactor(() => client.signIn("hamlet", "right"));
+    expect((await secondFactor(client, step, "000000")).step).toBe("mfa");
+    expect(fake.calls.filter((url) => url.endsWith("/auth/refresh"))).toHaveLength(0);
+    expect(store.getItem("veza.refresh")).toBe("r-other");
   });
 
   it("ignores a code when no 2FA step is pending", async () => {
