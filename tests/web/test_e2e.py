@@ -2,15 +2,21 @@
 
 Two people sign up; one uploads generated audio, watches processing reach ready and plays it
 over HLS; the other finds it by search, likes it and adds it to a playlist; both chat in a room
-in real time (messages, typing, a reaction); the room's owner mutes the other when they flood."""
+in real time (messages, typing, a reaction); the room's owner mutes the other when they flood.
+Sign-in beyond passwords: 2FA set up in settings then used to sign in (TOTP code and recovery
+code); email verification, a magic link and a password reset followed from the mailed .eml files."""
 
 from __future__ import annotations
 
+import email.policy
 import re
 import shutil
+import time
 from collections.abc import Iterator
+from email.parser import BytesParser
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from cli.test_serve import ServerProcess, StartServer, data_root, start_server
@@ -26,6 +32,7 @@ PROCESSING_MS = 180_000
 STEP_MS = 20_000
 # More than the flood threshold (5 in 5 s), fewer than the 30 messages a minute allowed.
 FLOOD_TRIES = 25
+MAIL_WAIT_SECONDS = 20.0
 
 if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
     pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}", allow_module_level=True)
@@ -164,3 +171,139 @@ def test_two_people_upload_play_find_like_collect_and_chat(
     upload_and_play(alice, audio, refused)
     find_like_and_collect(bob, "nocturne")
     chat_in_real_time(alice, bob)
+
+
+def sign_out(page: Page, username: str) -> None:
+    page.get_by_role("button", name=f"Sign out {username}").click()
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+
+
+def sign_in_with_password(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def not_a_valid_code(totp: pyotp.TOTP) -> str:
+    return next(c for c in (f"{d}" * 6 for d in range(10)) if not totp.verify(c, valid_window=2))
+
+
+def test_two_factor_set_up_in_settings_then_sign_in_with_code_and_recovery_code(
+    browser: Browser, server: ServerProcess
+) -> None:
+    page = person(browser, server, "carol")
+    page.get_by_role("link", name="Settings").click()
+    section = page.get_by_role("region", name="Two-factor sign-in")
+    expect(section).to_contain_text("Off")
+    section.get_by_role("button", name="Set up two-factor sign-in").click()
+    expect(section.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    totp = pyotp.TOTP(section.get_by_test_id("totp-secret").inner_text())
+
+    section.get_by_label("Code from the app").fill(not_a_valid_code(totp))
+    section.get_by_role("button", name="Turn on").click()
+    expect(section.get_by_role("alert")).to_be_visible()
+    section.get_by_label("Code from the app").fill(totp.now())
+    section.get_by_role("button", name="Turn on").click()
+    codes = section.locator(".codes code")
+    expect(codes).to_have_count(10)
+    expect(section).to_contain_text("On, with 10 recovery codes left")
+    recovery = codes.first.inner_text()
+
+    sign_out(page, "carol")
+    sign_in_with_password(page, "carol")
+    code_field = page.get_by_label("Authentication code")
+    code_field.fill(not_a_valid_code(totp))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    # Each 30 s step's code works once and enabling spent this one; the next step's is accepted.
+    code_field.fill(totp.at(time.time() + 30))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("button", name="Sign out carol")).to_be_visible()
+
+    sign_out(page, "carol")
+    sign_in_with_password(page, "carol")
+    page.get_by_label("Authentication code").fill(recovery)
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("button", name="Sign out carol")).to_be_visible()
+    page.goto("/settings")
+    expect(page.get_by_role("region", name="Two-factor sign-in")).to_contain_text(
+        "On, with 9 recovery codes left"
+    )
+    personal_token_created_used_and_revoked(page, server)
+
+
+def personal_token_created_used_and_revoked(page: Page, server: ServerProcess) -> None:
+    tokens = page.get_by_role("region", name="Personal access tokens")
+    tokens.get_by_label("Token name").fill("backup script")
+    tokens.get_by_label("Expires after").fill("30")
+    tokens.get_by_role("button", name="Create token").click()
+    value = tokens.get_by_test_id("new-token").inner_text()
+    row = tokens.get_by_role("listitem").filter(has_text="backup script")
+    expect(row).to_contain_text("last used never")
+    with server.http() as http:
+        bearer = {"Authorization": f"Bearer {value}"}
+        assert http.get("/api/v1/auth/me", headers=bearer).json()["username"] == "carol"
+        page.reload()
+        expect(row).not_to_contain_text("last used never")
+        row.get_by_role("button", name="Revoke").click()
+        expect(tokens.get_by_role("status")).to_have_text("Revoked backup script")
+        assert http.get("/api/v1/auth/me", headers=bearer).status_code == 401
+
+
+def mailed_link(mail_dir: Path, to: str, path: str) -> str:
+    """The path and query of the newest link to `path` mailed to `to` (written as .eml files)."""
+    pattern = re.compile(rf"https?://[^/\s]+({re.escape(path)}\?token=[^\s]+)")
+    deadline = time.monotonic() + MAIL_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        for file in sorted(mail_dir.glob("*.eml"), reverse=True):
+            message = BytesParser(policy=email.policy.default).parsebytes(file.read_bytes())
+            body = message.get_body(("plain",))
+            if body is None or message["To"] != to:
+                continue
+            found = pattern.search(str(body.get_content()))
+            if found:
+                return found.group(1)
+        time.sleep(0.2)
+    pytest.fail(f"no mail to {to} with a {path} link in {mail_dir}")
+
+
+def test_verify_email_magic_link_and_password_reset_from_the_mailed_links(
+    browser: Browser, server: ServerProcess, data_root: Path
+) -> None:
+    mail_dir = data_root / "var" / "mail"
+    page = person(browser, server, "dave")
+    page.goto(mailed_link(mail_dir, "dave@example.org", "/verify-email"))
+    expect(page.get_by_role("status")).to_have_text("Your email address is verified.")
+    page.goto("/")
+    sign_out(page, "dave")
+
+    page.get_by_role("link", name="Email me a sign-in link").click()
+    # Navigation waits for the page's chunk with the old page still shown: wait for the new one.
+    expect(page.get_by_role("heading", name="Sign in by email")).to_be_visible()
+    page.get_by_label("Email", exact=True).fill("dave@example.org")
+    page.get_by_role("button", name="Send me a sign-in link").click()
+    expect(page.get_by_role("status")).to_contain_text("a link is on its way")
+    magic = mailed_link(mail_dir, "dave@example.org", "/magic")
+    page.goto(magic)
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    sign_out(page, "dave")
+    page.goto(magic)
+    expect(page.get_by_role("alert")).to_have_text("this link was already used")
+
+    page.goto("/signin")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
+    page.get_by_label("Email", exact=True).fill("dave@example.org")
+    page.get_by_role("button", name="Send me a reset link").click()
+    expect(page.get_by_role("status")).to_contain_text("a link is on its way")
+    page.goto(mailed_link(mail_dir, "dave@example.org", "/reset-password"))
+    page.get_by_label("New password").fill("short")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.get_by_label("New password").fill("Ember-Harbor-Violet-9025")
+    page.get_by_role("button", name="Set password").click()
+    page.get_by_role("link", name="Sign in").click()
+    sign_in_with_password(page, "dave", PASSWORD)
+    expect(page.get_by_role("alert")).to_be_visible()
+    sign_in_with_password(page, "dave", "Ember-Harbor-Violet-9025")
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()

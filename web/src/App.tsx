@@ -15,6 +15,14 @@ const Chat = lazy(() => import("./chat/ChatPage"));
 const PlaylistPage = lazy(() => import("./pages/PlaylistPage"));
 const Settings = lazy(() => import("./pages/settings/SettingsPage"));
 const Admin = lazy(() => import("./pages/admin/AdminPage"));
+const landing = () => import("./pages/signin/Landing");
+const mailRequest = () => import("./pages/signin/MailRequest");
+const MagicLanding = lazy(() => landing().then((m) => ({ default: m.MagicLanding })));
+const OAuthComplete = lazy(() => landing().then((m) => ({ default: m.OAuthComplete })));
+const VerifyEmail = lazy(() => landing().then((m) => ({ default: m.VerifyEmail })));
+const ResetPassword = lazy(() => landing().then((m) => ({ default: m.ResetPassword })));
+const MagicLinkRequest = lazy(() => mailRequest().then((m) => ({ default: m.MagicLinkRequest })));
+const ForgotPassword = lazy(() => mailRequest().then((m) => ({ default: m.ForgotPassword })));
 
 export function App() {
   return (
@@ -22,6 +30,12 @@ export function App() {
       <Routes>
         <Route path="/signin" element={<SignIn />} />
         <Route path="/signup" element={<SignUp />} />
+        <Route path="/magic-link" element={<MagicLinkRequest />} />
+        <Route path="/forgot-password" element={<ForgotPassword />} />
+        <Route path="/magic" element={<MagicLanding />} />
+        <Route path="/oauth/complete" element={<OAuthComplete />} />
+        <Route path="/verify-email" element={<VerifyEmail />} />
+        <Route path="/reset-password" element={<ResetPassword />} />
         <Route
           element={
             <RequireAuth>
@@ -38,6 +52,7 @@ export function App() {
           <Route path="chat" element={<Chat />} />
           <Route path="chat/:roomId" element={<Chat />} />
           <Route path="settings" element={<Settings />} />
+          <Route path="settings/sign-in" element={<Settings />} />
           <Route path="admin" element={<Admin />} />
           <Route path="*" element={<p>Page not found.</p>} />
         </Route>

@@ -1,8 +1,10 @@
 // The one REST client: access token in memory, refresh token rotated silently once on a 401.
-import type { Me, TokenAnswer } from "./types";
+import type { Me, MfaRequired, SignInAnswer, TokenAnswer } from "./types";
 
 export const API = "/api/v1";
 const REFRESH_KEY = "veza.refresh";
+// 401s that are about what was typed, not the session: a new access token would not help.
+const NOT_SESSION = new Set(["invalid_credentials", "invalid_mfa_code", "invalid_mfa_token"]);
 
 /** A refusal from the server, carrying its error body's code and human message. */
 export class ApiError extends Error {
@@ -111,7 +113,7 @@ export class ApiClient {
     if (response.status === 401 && this.hasSession) {
       const refused = await errorFrom(response);
       // A wrong password is a 401 too, but no new token would change the answer.
-      if (refused.code === "invalid_credentials" || !(await this.refresh())) throw refused;
+      if (NOT_SESSION.has(refused.code) || !(await this.refresh())) throw refused;
       response = await this.send(method, path, body);
     }
     if (!response.ok) throw await errorFrom(response);
@@ -147,8 +149,18 @@ export class ApiClient {
     return this.request<T>("DELETE", path);
   }
 
-  async signIn(login: string, password: string): Promise<Me> {
-    return this.adopt(await this.post<TokenAnswer>("/auth/login", { login, password }));
+  /** Adopt a sign-in answer's tokens, or hand back the 2FA step it asks for. */
+  settle(answer: SignInAnswer): Me | MfaRequired {
+    return "mfa_required" in answer ? answer : this.adopt(answer);
+  }
+
+  async signIn(login: string, password: string): Promise<Me | MfaRequired> {
+    return this.settle(await this.post<SignInAnswer>("/auth/login", { login, password }));
+  }
+
+  /** The second step: an authenticator code or a recovery code. */
+  async signInMfa(mfaToken: string, code: string): Promise<Me> {
+    return this.adopt(await this.post<TokenAnswer>("/auth/login/mfa", { mfa_token: mfaToken, code }));
   }
 
   async signUp(username: string, email: string, password: string): Promise<Me> {

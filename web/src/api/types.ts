@@ -15,8 +15,18 @@ export interface User {
 
 export interface Me extends User {
   email: string;
+  email_verified: boolean;
   status: string;
 }
+
+/** With 2FA on, a first factor answers this instead of tokens; the code goes to /auth/login/mfa. */
+export interface MfaRequired {
+  mfa_required: true;
+  mfa_token: string;
+  expires_in: number;
+}
+
+export type SignInAnswer = TokenAnswer | MfaRequired;
 
 export interface TokenAnswer {
   user: Me;
@@ -132,4 +142,10 @@ export interface Room {
   member_count: number | null;
   role: "owner" | "moderator" | "member" | null;
   unread: number | null;
+}
+
+export interface Provider {
+  name: string;
+  label: string;
+  start_url: string;
 }
