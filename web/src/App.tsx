@@ -15,6 +15,8 @@ const Chat = lazy(() => import("./chat/ChatPage"));
 const PlaylistPage = lazy(() => import("./pages/PlaylistPage"));
 const Settings = lazy(() => import("./pages/settings/SettingsPage"));
 const Admin = lazy(() => import("./pages/admin/AdminPage"));
+const Dashboard = lazy(() => import("./analytics/ArtistDashboard"));
+const PlatformStats = lazy(() => import("./analytics/PlatformStats"));
 
 export function App() {
   return (
@@ -39,6 +41,8 @@ export function App() {
           <Route path="chat/:roomId" element={<Chat />} />
           <Route path="settings" element={<Settings />} />
           <Route path="admin" element={<Admin />} />
+          <Route path="dashboard" element={<Dashboard />} />
+          <Route path="admin/stats" element={<PlatformStats />} />
           <Route path="*" element={<p>Page not found.</p>} />
         </Route>
       </Routes>
