@@ -54,7 +54,12 @@ export class SseParser {
   }
 }
 
-const RETRY_MS = 3000;
+export interface StreamOptions {
+  client?: ApiClient;
+  fetcher?: typeof fetch;
+  /** Wait before reconnecting after the stream ends or the network drops. */
+  retryMs?: number;
+}
 
 /**
  * Read `path` as an event stream until `signal` aborts, reconnecting after the server ends it
@@ -66,8 +71,7 @@ export async function streamEvents(
   onEvent: (event: SseEvent) => void,
   onError: (error: Error) => void,
   signal: AbortSignal,
-  client: ApiClient = api,
-  fetcher: typeof fetch = (...args) => fetch(...args),
+  { client = api, fetcher = (...args) => fetch(...args), retryMs = 3000 }: StreamOptions = {},
 ): Promise<void> {
   let renewed = false;
   while (!signal.aborted) {
@@ -97,6 +101,6 @@ export async function streamEvents(
         return;
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
   }
 }
