@@ -2,7 +2,8 @@
 
 Two people sign up; one uploads generated audio, watches processing reach ready and plays it
 over HLS; the other finds it by search, likes it and adds it to a playlist; both chat in a room
-in real time (messages, typing, a reaction); the room's owner mutes the other when they flood."""
+in real time (messages, typing, a reaction); the room's owner mutes the other when they flood;
+the listener plays the track to its end and the artist's dashboard counts the play."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ PROCESSING_MS = 180_000
 STEP_MS = 20_000
 # More than the flood threshold (5 in 5 s), fewer than the 30 messages a minute allowed.
 FLOOD_TRIES = 25
+# The analytics consumer applies a play within a sweep (2 s); the dashboard is reloaded until then.
+DASHBOARD_TRIES = 30
 
 if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
     pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}", allow_module_level=True)
@@ -152,6 +155,26 @@ def chat_in_real_time(host: Page, guest: Page) -> None:
     expect(host_messages).not_to_contain_text("can I still talk")
 
 
+def dashboard_counts_a_listen(artist: Page, listener: Page, track_url: str) -> None:
+    listener.goto(track_url)
+    listener.get_by_role("button", name="▶ Play").click()
+    listener.wait_for_function(
+        "document.querySelector('[data-testid=audio]').ended", timeout=PROCESSING_MS
+    )
+    artist.get_by_role("link", name="Dashboard").click()
+    plays = artist.get_by_test_id("total-plays")
+    for _ in range(DASHBOARD_TRIES):
+        expect(plays).to_have_text(re.compile(r"^\d+$"))
+        if plays.inner_text() != "0":
+            break
+        artist.wait_for_timeout(1000)
+        artist.reload()
+    expect(plays).to_have_text("1")
+    chart = artist.get_by_role("img", name=re.compile(r"^Plays by day: 1 plays over 30 buckets"))
+    expect(chart).to_be_visible()
+    expect(artist.get_by_role("region", name="Top tracks")).to_contain_text("nocturne · 1 plays")
+
+
 def test_two_people_upload_play_find_like_collect_and_chat(
     browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
@@ -161,6 +184,7 @@ def test_two_people_upload_play_find_like_collect_and_chat(
     alice = person(browser, server, "alice")
     bob = person(browser, server, "bob")
 
-    upload_and_play(alice, audio, refused)
+    track_url = upload_and_play(alice, audio, refused)
     find_like_and_collect(bob, "nocturne")
     chat_in_real_time(alice, bob)
+    dashboard_counts_a_listen(alice, bob, track_url)
