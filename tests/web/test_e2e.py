@@ -157,10 +157,13 @@ def chat_in_real_time(host: Page, guest: Page) -> None:
 
 def dashboard_counts_a_listen(artist: Page, listener: Page, track_url: str) -> None:
     listener.goto(track_url)
-    listener.get_by_role("button", name="▶ Play").click()
-    listener.wait_for_function(
-        "document.querySelector('[data-testid=audio]').ended", timeout=PROCESSING_MS
-    )
+    # The player reports the listening session when the track ends.
+    with listener.expect_response(
+        lambda answer: answer.url.endswith("/plays") and answer.request.method == "POST",
+        timeout=PROCESSING_MS,
+    ) as report:
+        listener.get_by_role("button", name="▶ Play").click()
+    assert report.value.ok, report.value.text()
     artist.get_by_role("link", name="Dashboard").click()
     plays = artist.get_by_test_id("total-plays")
     for _ in range(DASHBOARD_TRIES):
@@ -186,5 +189,5 @@ def test_two_people_upload_play_find_like_collect_and_chat(
 
     track_url = upload_and_play(alice, audio, refused)
     find_like_and_collect(bob, "nocturne")
-    chat_in_real_time(alice, bob)
     dashboard_counts_a_listen(alice, bob, track_url)
+    chat_in_real_time(alice, bob)
