@@ -3,12 +3,15 @@
 Two people sign up; one uploads generated audio, watches processing reach ready and plays it
 over HLS; the other finds it by search, likes it and adds it to a playlist; both chat in a room
 in real time (messages, typing, a reaction); the room's owner mutes the other when they flood;
-the listener plays the track to its end and the artist's dashboard counts the play."""
+the listener plays the track to its end and the artist's dashboard counts the play; an
+admin made by `veza user create --admin` sees platform stats and live counters (SSE)."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +32,7 @@ STEP_MS = 20_000
 FLOOD_TRIES = 25
 # The analytics consumer applies a play within a sweep (2 s); the dashboard is reloaded until then.
 DASHBOARD_TRIES = 30
+ADMIN_CREATE = ("user", "create", "root", "--admin", "--email", "root@example.org")
 
 if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
     pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}", allow_module_level=True)
@@ -178,6 +182,27 @@ def dashboard_counts_a_listen(artist: Page, listener: Page, track_url: str) -> N
     expect(artist.get_by_role("region", name="Top tracks")).to_contain_text("nocturne · 1 plays")
 
 
+def platform_stats_for_an_admin(browser: Browser, server: ServerProcess) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "veza", *ADMIN_CREATE],
+        env=server.env,
+        input=PASSWORD.encode(),
+        check=True,
+        capture_output=True,
+    )
+    page = browser.new_context(base_url=server.base_url).new_page()
+    page.goto("/signin")
+    page.get_by_label("Username or email").fill("root")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Platform statistics").click()
+    # The first live snapshot arrives over the fetch() event stream, sent with the bearer token.
+    expect(page.get_by_test_id("live-plays_last_minute")).to_have_text(re.compile(r"^\d+$"))
+    expect(page.get_by_test_id("platform-users")).to_have_text("3")
+    expect(page.get_by_role("img", name=re.compile(r"^Daily active users: "))).to_be_visible()
+
+
 def test_two_people_upload_play_find_like_collect_and_chat(
     browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
@@ -191,3 +216,4 @@ def test_two_people_upload_play_find_like_collect_and_chat(
     find_like_and_collect(bob, "nocturne")
     dashboard_counts_a_listen(alice, bob, track_url)
     chat_in_real_time(alice, bob)
+    platform_stats_for_an_admin(browser, server)

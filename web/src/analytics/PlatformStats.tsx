@@ -37,7 +37,7 @@ export default function PlatformStats() {
         <>
           <dl className="stats" aria-label="Platform totals">
             <dt>Accounts</dt>
-            <dd>{data.totals.users}</dd>
+            <dd data-testid="platform-users">{data.totals.users}</dd>
             <dt>Registrations</dt>
             <dd>{data.totals.registrations}</dd>
             <dt>Uploads</dt>
