@@ -30,6 +30,7 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
     base_url: str
     log_path: Path
+    env: dict[str, str]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -92,7 +93,7 @@ def start_server(data_root: Path) -> Iterator[StartServer]:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        server = ServerProcess(process, f"http://127.0.0.1:{port}", log_path)
+        server = ServerProcess(process, f"http://127.0.0.1:{port}", log_path, env)
         started.append(server)
         deadline = time.monotonic() + START_SECONDS
         while True:

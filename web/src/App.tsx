@@ -23,6 +23,8 @@ const VerifyEmail = lazy(() => landing().then((m) => ({ default: m.VerifyEmail }
 const ResetPassword = lazy(() => landing().then((m) => ({ default: m.ResetPassword })));
 const MagicLinkRequest = lazy(() => mailRequest().then((m) => ({ default: m.MagicLinkRequest })));
 const ForgotPassword = lazy(() => mailRequest().then((m) => ({ default: m.ForgotPassword })));
+const Dashboard = lazy(() => import("./analytics/ArtistDashboard"));
+const PlatformStats = lazy(() => import("./analytics/PlatformStats"));
 
 export function App() {
   return (
@@ -54,6 +56,8 @@ export function App() {
           <Route path="settings" element={<Settings />} />
           <Route path="settings/sign-in" element={<Settings />} />
           <Route path="admin" element={<Admin />} />
+          <Route path="dashboard" element={<Dashboard />} />
+          <Route path="admin/stats" element={<PlatformStats />} />
           <Route path="*" element={<p>Page not found.</p>} />
         </Route>
       </Routes>

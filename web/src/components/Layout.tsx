@@ -25,6 +25,7 @@ export function Layout() {
           <NavLink to="/" end className="brand">Veza</NavLink>
           <NavLink to="/upload">Upload</NavLink>
           <NavLink to="/library">Library</NavLink>
+          <NavLink to="/dashboard">Dashboard</NavLink>
           <NavLink to="/chat">Chat</NavLink>
           {me && <NavLink to={`/u/${me.username}`}>Profile</NavLink>}
           <NavLink to="/settings">Settings</NavLink>

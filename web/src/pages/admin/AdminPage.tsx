@@ -1,4 +1,5 @@
-// Administration: users (role, suspend, reinstate) and the audit log.
+// Administration: users (role, suspend, reinstate) and the audit log; platform stats on their own page.
+import { Link } from "react-router-dom";
 import { AuditLog } from "./AuditLog";
 import { UsersAdmin } from "./UsersAdmin";
 
@@ -6,6 +7,7 @@ export default function AdminPage() {
   return (
     <div>
       <h1>Administration</h1>
+      <p><Link to="/admin/stats">Platform statistics</Link></p>
       <UsersAdmin />
       <AuditLog />
     </div>
