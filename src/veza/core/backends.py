@@ -88,9 +88,10 @@ def open_job_queue(settings: Settings, db: Database, bus: Bus) -> JobQueue:
     from veza.core.bus_nats import NatsBus
     from veza.core.media.queue_jetstream import JetStreamQueue
 
-    assert isinstance(bus, NatsBus)
+    nats = bus.inner if isinstance(bus, TracedBus) else bus  # the queue needs the raw client
+    assert isinstance(nats, NatsBus)
     sweep = max(5.0, settings.job_lease_seconds / 2)
-    return JetStreamQueue(bus.client, rows, stream=settings.jobs_stream, sweep_seconds=sweep)
+    return JetStreamQueue(nats.client, rows, stream=settings.jobs_stream, sweep_seconds=sweep)
 
 
 async def open_backends(settings: Settings) -> Backends:
