@@ -113,9 +113,16 @@ def _caches(scope: Scope) -> StreamCaches:
 
 
 class StreamFiles:
-    """ASGI endpoint of the route `/stream/{token}/{name:path}` (GET and HEAD)."""
+    """ASGI endpoint of the route `path` (GET and HEAD).
+
+    It stands as the scope's `route`, as FastAPI's routes do, so the access log, HTTP metrics
+    and spans label its requests by the template, never by the token."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self
         params: dict[str, Any] = scope["path_params"]
         caches = _caches(scope)
         try:

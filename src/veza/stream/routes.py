@@ -42,11 +42,12 @@ async def download_original(
     return response
 
 
+FILES_PATH = "/stream/{token}/{name:path}"
 # Playlists, segments and files skip FastAPI's routing work: see `stream/lean.py`.
 router.routes.append(
     Route(
-        "/stream/{token}/{name:path}",
-        StreamFiles(),
+        FILES_PATH,
+        StreamFiles(FILES_PATH),
         methods=["GET", "HEAD"],
         include_in_schema=False,
     )
