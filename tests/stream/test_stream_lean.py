@@ -118,4 +118,4 @@ def test_the_lru_keeps_within_its_weight() -> None:
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (b"1234", None, b"1234")
     cache.put("huge", b"x" * 11)
     assert cache.get("huge") is None
-    assert cache.weight == 8 and len(cache) == 2
+    assert (cache.weight, len(cache)) == (8, 2)
