@@ -83,7 +83,13 @@ class StreamSigner:
         ):
             raise Forbidden("invalid stream token", code="invalid_stream_token")
         (expires,) = struct.unpack(">Q", payload[16:])
-        current = (now or datetime.now(UTC)).timestamp()
-        if expires <= current:
-            raise Forbidden("the stream link has expired; ask for a new one", code="stream_expired")
-        return StreamGrant(uuid.UUID(bytes=payload[:16]), datetime.fromtimestamp(expires, UTC))
+        grant = StreamGrant(uuid.UUID(bytes=payload[:16]), datetime.fromtimestamp(expires, UTC))
+        return ensure_current(grant, now=now)
+
+
+def ensure_current(grant: StreamGrant, *, now: datetime | None = None) -> StreamGrant:
+    """The grant itself while it lasts; 403 once it has expired (checked on every use, also
+    of a grant remembered from an earlier verification)."""
+    if grant.expires_at <= (now or datetime.now(UTC)):
+        raise Forbidden("the stream link has expired; ask for a new one", code="stream_expired")
+    return grant
